@@ -1,0 +1,41 @@
+import type { Config } from './config.ts';
+import type { ConversationStore } from './db/conversation-store.ts';
+import type { Database } from './db/database.ts';
+import type { Logger } from './logger.ts';
+import type { ModelRegistry } from './providers/model-registry.ts';
+import type { ChatService } from './services/chat-service.ts';
+
+/** What an entry file builds and hands to createApp. */
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  registry: ModelRegistry;
+  logger: Logger;
+  /** Current time; tests may pin it. */
+  clock?: () => Date;
+  /**
+   * Keeps work alive after the response has been sent (persistence after a disconnect). Node, Bun and
+   * Deno keep promises running by themselves; Workers pass `executionCtx.waitUntil`.
+   */
+  runInBackground?: (work: Promise<unknown>) => void;
+}
+
+export interface Services {
+  config: Config;
+  database: Database;
+  registry: ModelRegistry;
+  logger: Logger;
+  store: ConversationStore;
+  chat: ChatService;
+  now: () => Date;
+  runInBackground: (work: Promise<unknown>) => void;
+}
+
+/** The one Hono environment type: services are put on the context by createApp. */
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    requestId: string;
+    ownerId: string;
+  };
+}

@@ -1,0 +1,193 @@
+import { and, count, desc, eq, sql } from 'drizzle-orm';
+import type { Database } from './database.ts';
+import { conversations, messages, type ConversationRow, type MessageRow, type NewMessageRow } from './schema.ts';
+
+export interface ConversationSummary extends ConversationRow {
+  messageCount: number;
+}
+
+export interface NewTurn {
+  ownerId: string;
+  generationId: string;
+  /** Epoch ms after which a crashed generation no longer blocks the conversation. */
+  lockExpiresAt: number;
+  now: string;
+  model: string;
+  userMessage: Omit<NewMessageRow, 'sequence' | 'conversationId'>;
+}
+
+export type BeginTurnResult = { outcome: 'started' } | { outcome: 'conflict' };
+
+/** All conversation and message queries. Every query that takes an owner filters by it. */
+export class ConversationStore {
+  private readonly database: Database;
+
+  constructor(database: Database) {
+    this.database = database;
+  }
+
+  private get db() {
+    return this.database.drizzle;
+  }
+
+  async list(ownerId: string, limit: number, offset: number): Promise<{ rows: ConversationSummary[]; total: number }> {
+    // Written out: inside the subquery drizzle's unqualified column names would bind to `messages`.
+    const messageCount = sql<number>`(select count(*) from "messages" where "messages"."conversation_id" = "conversations"."id")`;
+    const [rows, totals] = await Promise.all([
+      this.db
+        .select({ conversation: conversations, messageCount })
+        .from(conversations)
+        .where(eq(conversations.ownerId, ownerId))
+        .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+        .limit(limit)
+        .offset(offset),
+      this.db.select({ total: count() }).from(conversations).where(eq(conversations.ownerId, ownerId)),
+    ]);
+    return {
+      rows: rows.map((row) => ({ ...row.conversation, messageCount: Number(row.messageCount) })),
+      total: totals[0]?.total ?? 0,
+    };
+  }
+
+  async create(row: { id: string; ownerId: string; title: string | null; now: string }): Promise<ConversationRow> {
+    const [created] = await this.db
+      .insert(conversations)
+      .values({ id: row.id, ownerId: row.ownerId, title: row.title, createdAt: row.now, updatedAt: row.now })
+      .returning();
+    if (!created) throw new Error('insert returned no row');
+    return created;
+  }
+
+  async get(ownerId: string, id: string): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)))
+      .limit(1);
+    return row;
+  }
+
+  async messagesOf(conversationId: string): Promise<MessageRow[]> {
+    return this.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(messages.sequence);
+  }
+
+  /** The last `limit` messages, oldest first: the context sent with the next model call. */
+  async recentMessages(conversationId: string, limit: number): Promise<MessageRow[]> {
+    if (limit === 0) return [];
+    const rows = await this.db
+      .select()
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(desc(messages.sequence))
+      .limit(limit);
+    return rows.reverse();
+  }
+
+  async rename(ownerId: string, id: string, title: string, now: string): Promise<boolean> {
+    const rows = await this.db
+      .update(conversations)
+      .set({ title, updatedAt: now })
+      .where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)))
+      .returning({ id: conversations.id });
+    return rows.length > 0;
+  }
+
+  async delete(ownerId: string, id: string): Promise<boolean> {
+    // Messages go through ON DELETE CASCADE.
+    const rows = await this.db
+      .delete(conversations)
+      .where(and(eq(conversations.id, id), eq(conversations.ownerId, ownerId)))
+      .returning({ id: conversations.id });
+    return rows.length > 0;
+  }
+
+  /** Creates a conversation holding the generation lock, with its first user message, atomically. */
+  async beginNewConversationTurn(conversationId: string, title: string, turn: NewTurn): Promise<void> {
+    await this.db.batch([
+      this.db.insert(conversations).values({
+        id: conversationId,
+        ownerId: turn.ownerId,
+        title,
+        model: turn.model,
+        activeGenerationId: turn.generationId,
+        activeGenerationExpiresAt: turn.lockExpiresAt,
+        createdAt: turn.now,
+        updatedAt: turn.now,
+      }),
+      this.insertMessageWhere(conversationId, turn.userMessage, sql`1`),
+    ]);
+  }
+
+  /**
+   * Takes the conversation's generation lock and stores the user message, in one batch: the insert
+   * only happens when the lock was taken by this turn, so a refused turn writes nothing.
+   */
+  async beginTurn(conversationId: string, title: string, turn: NewTurn): Promise<BeginTurnResult> {
+    const nowMs = Date.parse(turn.now);
+    const [locked] = await this.db.batch([
+      this.db
+        .update(conversations)
+        .set({
+          title: sql`coalesce(${conversations.title}, ${title})`,
+          activeGenerationId: turn.generationId,
+          activeGenerationExpiresAt: turn.lockExpiresAt,
+          model: turn.model,
+          updatedAt: turn.now,
+        })
+        .where(
+          and(
+            eq(conversations.id, conversationId),
+            eq(conversations.ownerId, turn.ownerId),
+            sql`(${conversations.activeGenerationId} is null or ${conversations.activeGenerationExpiresAt} < ${nowMs})`,
+          ),
+        )
+        .returning({ id: conversations.id }),
+      this.insertMessageWhere(
+        conversationId,
+        turn.userMessage,
+        sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${turn.generationId})`,
+      ),
+    ]);
+    return locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
+  }
+
+  /**
+   * Stores the assistant message in its terminal status and releases the lock, atomically. Keyed by
+   * message id, so a retried call stores nothing twice; a conversation deleted meanwhile stores nothing.
+   */
+  async finishTurn(
+    conversationId: string,
+    generationId: string,
+    assistantMessage: Omit<NewMessageRow, 'sequence' | 'conversationId'>,
+    now: string,
+  ): Promise<void> {
+    await this.db.batch([
+      this.insertMessageWhere(
+        conversationId,
+        assistantMessage,
+        sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId})`,
+      ),
+      this.db
+        .update(conversations)
+        .set({ activeGenerationId: null, activeGenerationExpiresAt: null, updatedAt: now })
+        .where(and(eq(conversations.id, conversationId), eq(conversations.activeGenerationId, generationId))),
+    ]);
+  }
+
+  private insertMessageWhere(
+    conversationId: string,
+    message: Omit<NewMessageRow, 'sequence' | 'conversationId'>,
+    condition: ReturnType<typeof sql>,
+  ) {
+    const nextSequence = sql`(select coalesce(max(${messages.sequence}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
+    return this.db.run(sql`insert into ${messages} (
+        "id", "conversation_id", "sequence", "role", "content", "status", "model", "finish_reason",
+        "input_tokens", "output_tokens", "error_code", "latency_ms", "time_to_first_token_ms", "created_at", "completed_at")
+      select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
+        ${message.model ?? null}, ${message.finishReason ?? null}, ${message.inputTokens ?? null}, ${message.outputTokens ?? null},
+        ${message.errorCode ?? null}, ${message.latencyMs ?? null}, ${message.timeToFirstTokenMs ?? null},
+        ${message.createdAt}, ${message.completedAt ?? null}
+      where ${condition}
+      on conflict ("id") do nothing`);
+  }
+}

@@ -1,0 +1,59 @@
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const messageRoles = ['user', 'assistant', 'system'] as const;
+export const messageStatuses = ['complete', 'aborted', 'error'] as const;
+
+export type MessageRole = (typeof messageRoles)[number];
+export type MessageStatus = (typeof messageStatuses)[number];
+
+/** Until auth lands every row belongs to this owner; every query still filters by owner. */
+export const LOCAL_OWNER_ID = 'local';
+
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').notNull(),
+    /** NULL until the first user message names it (or the owner renames it). */
+    title: text('title'),
+    model: text('model'),
+    /** Set while a generation runs; a second one is refused with 409 until it is cleared or expires. */
+    activeGenerationId: text('active_generation_id'),
+    activeGenerationExpiresAt: integer('active_generation_expires_at'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (table) => [index('conversations_owner_updated_idx').on(table.ownerId, table.updatedAt, table.id)],
+);
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    /** Insertion order inside a conversation; timestamps can tie. */
+    sequence: integer('sequence').notNull(),
+    role: text('role', { enum: messageRoles }).notNull(),
+    content: text('content').notNull(),
+    status: text('status', { enum: messageStatuses }).notNull(),
+    model: text('model'),
+    finishReason: text('finish_reason'),
+    inputTokens: integer('input_tokens'),
+    outputTokens: integer('output_tokens'),
+    errorCode: text('error_code'),
+    latencyMs: real('latency_ms'),
+    timeToFirstTokenMs: real('time_to_first_token_ms'),
+    createdAt: text('created_at').notNull(),
+    completedAt: text('completed_at'),
+  },
+  (table) => [index('messages_conversation_sequence_idx').on(table.conversationId, table.sequence)],
+);
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type NewMessageRow = typeof messages.$inferInsert;
+
+export const schema = { conversations, messages };
+

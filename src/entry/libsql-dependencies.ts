@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import type { AppDependencies } from '../app-env.ts';
+import { parseConfig } from '../config.ts';
+import { migrateLibsqlDatabase, openLibsqlDatabase } from '../db/libsql.ts';
+import { createLogger } from '../logger.ts';
+import { ModelRegistry } from '../providers/model-registry.ts';
+import { createOllamaProvider } from '../providers/ollama-provider.ts';
+
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/**
+ * What Node, Bun and Deno share: configuration from an environment record, the libSQL database
+ * (migrated on start) and the providers.
+ */
+export async function buildLibsqlDependencies(environment: Record<string, string | undefined>): Promise<AppDependencies> {
+  const config = parseConfig(environment);
+  const logger = createLogger(config.LOG_LEVEL);
+  const database = await openLibsqlDatabase({
+    url: config.DATABASE_URL,
+    authToken: config.DATABASE_AUTH_TOKEN,
+    busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+  });
+  await migrateLibsqlDatabase(database, migrationsFolder);
+  const registry = new ModelRegistry([createOllamaProvider({ baseUrl: config.OLLAMA_BASE_URL })], 'ollama');
+  return { config, database, registry, logger };
+}

@@ -1,0 +1,83 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../app-env.ts';
+import { chatRequestSchema, chatResponseSchema } from '../schemas/chat.ts';
+import { errorResponses, errorSchema, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
+import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
+import type { PreparedTurn } from '../services/chat-service.ts';
+import { streamGeneration } from '../streaming/generation-stream.ts';
+
+const usageOf = (outcome: GenerationOutcome) => ({ input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens });
+
+const conflictResponse = { description: 'A generation is already running in this conversation', content: { 'application/json': { schema: errorSchema } } };
+
+export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
+  const body = jsonBody(chatRequestSchema(limits));
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/chat',
+      tags: ['Chat'],
+      summary: 'Send a message in a conversation and get the whole answer',
+      request: { body },
+      responses: { 200: jsonContent(chatResponseSchema, 'The answer'), 409: conflictResponse, ...errorResponses },
+    }),
+    async (c) => {
+      const { chat } = c.var.services;
+      const turn = await chat.begin(c.var.ownerId, c.req.valid('json'));
+      const outcome = await runGeneration(chat.generationInput(turn, c.req.raw.signal));
+      await chat.finish(turn, outcome);
+      if (outcome.error) throw outcome.error;
+      return c.json(
+        {
+          conversation_id: turn.conversationId,
+          message_id: turn.assistantMessageId,
+          response: outcome.text,
+          model: turn.model.id,
+          finish_reason: outcome.finishReason,
+          usage: usageOf(outcome),
+          timestamp: c.var.services.now().toISOString(),
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/chat/stream',
+      tags: ['Chat'],
+      summary: 'Send a message and stream the answer as Server-Sent Events',
+      description:
+        'Events: `data: {"token":"…"}` per piece of text, then `data: {"done":true,"conversation_id","message_id","model","finish_reason","usage"}`. ' +
+        'A `: keep-alive` comment goes out when nothing was sent for KEEPALIVE_SECONDS. Errors before the stream starts are JSON errors; ' +
+        'after, the stream ends with `data: {"error":"…","code":"…"}` and no done event. A disconnect cancels the model call and stores the partial answer as aborted.',
+      request: { body },
+      responses: { 200: sseContent('The answer as SSE'), 409: conflictResponse, ...errorResponses },
+    }),
+    async (c) => {
+      const { chat, config, logger, runInBackground } = c.var.services;
+      const turn: PreparedTurn = await chat.begin(c.var.ownerId, c.req.valid('json'));
+      return streamGeneration({
+        signal: c.req.raw.signal,
+        keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
+        headers: { 'X-Conversation-Id': turn.conversationId },
+        respond: (stream, headers) => c.body(stream, 200, headers),
+        run: (sink, signal) => runGeneration(chat.generationInput(turn, signal), sink),
+        tokenEvent: (text) => ({ token: text }),
+        settle: (outcome) => chat.finish(turn, outcome),
+        doneEvent: (outcome) => ({
+          done: true,
+          conversation_id: turn.conversationId,
+          message_id: turn.assistantMessageId,
+          model: turn.model.id,
+          finish_reason: outcome.finishReason,
+          usage: usageOf(outcome),
+        }),
+        runInBackground,
+        logger,
+      });
+    },
+  );
+}

@@ -1,0 +1,83 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
+import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
+import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
+import { statelessGeneration, type StatelessRequest } from '../services/stateless-generation.ts';
+import { streamGeneration } from '../streaming/generation-stream.ts';
+
+/** Runs a stateless generation to the end; throws its error, if any, for onError. */
+export async function generateWhole(c: Context<AppEnv>, request: StatelessRequest) {
+  const { model, input } = statelessGeneration(c.var.services, request);
+  const outcome = await runGeneration(input(c.req.raw.signal));
+  if (outcome.error) throw outcome.error;
+  return { model, outcome };
+}
+
+/** Streams a stateless generation as SSE with the given event shapes. */
+export function streamStateless(
+  c: Context<AppEnv>,
+  request: StatelessRequest,
+  events: { token: (text: string) => unknown; done: (outcome: GenerationOutcome, model: string) => unknown },
+): Promise<Response> {
+  const { config, logger, runInBackground } = c.var.services;
+  const { model, input } = statelessGeneration(c.var.services, request);
+  return streamGeneration({
+    signal: c.req.raw.signal,
+    keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
+    respond: (stream, headers) => c.body(stream, 200, headers),
+    run: (sink, signal) => runGeneration(input(signal), sink),
+    tokenEvent: events.token,
+    settle: async () => {},
+    doneEvent: (outcome) => events.done(outcome, model.id),
+    runInBackground,
+    logger,
+  });
+}
+
+export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/generate',
+      tags: ['Generate'],
+      summary: 'One-shot generation without history (JSON, or SSE with "stream": true)',
+      description:
+        'With `"stream": true` the answer is SSE: `data: {"response":"…"}` events, then `data: {"done":true,"model","finish_reason","usage"}`.',
+      request: { body: jsonBody(generateRequestSchema(limits)) },
+      responses: {
+        200: {
+          description: 'The answer (JSON, or SSE when streaming)',
+          content: { ...jsonContent(generateResponseSchema, '').content, ...sseContent('').content },
+        },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      if (body.stream) {
+        return streamStateless(c, body, {
+          token: (text) => ({ response: text }),
+          done: (outcome, model) => ({
+            done: true,
+            model,
+            finish_reason: outcome.finishReason,
+            usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
+          }),
+        }) as never;
+      }
+      const { model, outcome } = await generateWhole(c, body);
+      return c.json(
+        {
+          response: outcome.text,
+          model: model.id,
+          finish_reason: outcome.finishReason,
+          usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
+          timestamp: c.var.services.now().toISOString(),
+        },
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,77 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv, Services } from '../app-env.ts';
+import type { ProviderHealth } from '../providers/model-provider.ts';
+import { jsonContent } from '../schemas/common.ts';
+
+const checkTimeoutMs = 3_000;
+export const version = '0.1.0';
+
+const checkSchema = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
+const checksSchema = z.object({ database: checkSchema, providers: z.record(z.string(), checkSchema) }).openapi('HealthChecks');
+const liveSchema = z.object({ status: z.literal('ok'), timestamp: z.string() }).openapi('Liveness');
+const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: checksSchema }).openapi('Readiness');
+const healthSchema = z
+  .object({ status: z.enum(['healthy', 'degraded', 'unhealthy']), timestamp: z.string(), version: z.string(), checks: checksSchema })
+  .openapi('Health');
+
+async function runChecks(services: Services, signal: AbortSignal) {
+  const timeout = AbortSignal.any([signal, AbortSignal.timeout(checkTimeoutMs)]);
+  const databaseCheck = async (): Promise<ProviderHealth> => {
+    const started = performance.now();
+    try {
+      await services.database.ping();
+      return { ok: true, latency_ms: Math.round(performance.now() - started) };
+    } catch {
+      return { ok: false, latency_ms: Math.round(performance.now() - started), error: 'DATABASE_UNAVAILABLE' };
+    }
+  };
+  const [database, providers] = await Promise.all([databaseCheck(), services.registry.health(timeout)]);
+  return { database, providers };
+}
+
+export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
+  for (const path of ['/health', '/health/live']) {
+    app.openapi(
+      createRoute({
+        method: 'get',
+        path,
+        tags: ['Health'],
+        summary: 'Liveness: answers without touching anything',
+        responses: { 200: jsonContent(liveSchema, 'Alive') },
+      }),
+      (c) => c.json({ status: 'ok' as const, timestamp: c.var.services.now().toISOString() }, 200),
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health/ready',
+      tags: ['Health'],
+      summary: 'Readiness: the database and every provider answer',
+      responses: { 200: jsonContent(readySchema, 'Ready'), 503: jsonContent(readySchema, 'Not ready') },
+    }),
+    async (c) => {
+      const checks = await runChecks(c.var.services, c.req.raw.signal);
+      const ready = checks.database.ok && Object.values(checks.providers).every((check) => check.ok);
+      return ready ? c.json({ status: 'ready' as const, checks }, 200) : c.json({ status: 'not_ready' as const, checks }, 503);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/health',
+      tags: ['Health'],
+      summary: 'Health with each dependency: healthy, degraded (a provider is down) or unhealthy (the database is down)',
+      responses: { 200: jsonContent(healthSchema, 'Health report'), 503: jsonContent(healthSchema, 'Unhealthy') },
+    }),
+    async (c) => {
+      const checks = await runChecks(c.var.services, c.req.raw.signal);
+      const providersOk = Object.values(checks.providers).every((check) => check.ok);
+      const status = !checks.database.ok ? 'unhealthy' : providersOk ? 'healthy' : 'degraded';
+      const body = { status, timestamp: c.var.services.now().toISOString(), version, checks } as const;
+      return status === 'unhealthy' ? c.json(body, 503) : c.json(body, 200);
+    },
+  );
+}

@@ -1,0 +1,164 @@
+import type { ModelMessage } from 'ai';
+import { defaultModelName, type Config } from '../config.ts';
+import type { ConversationStore } from '../db/conversation-store.ts';
+import { AppError, notFound } from '../errors/app-error.ts';
+import type { Logger } from '../logger.ts';
+import type { GenerationParameters } from '../providers/model-provider.ts';
+import type { ModelRegistry, ResolvedModel } from '../providers/model-registry.ts';
+import type { ChatRequestBody } from '../schemas/chat.ts';
+import type { GenerationInput, GenerationOutcome } from './generation.ts';
+import { retryTransient } from './retry-transient.ts';
+
+export interface PreparedTurn {
+  conversationId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+  generationId: string;
+  model: ResolvedModel;
+  startedAt: string;
+  system: string | undefined;
+  messages: ModelMessage[];
+  parameters: GenerationParameters;
+}
+
+interface ChatServiceDependencies {
+  config: Config;
+  store: ConversationStore;
+  registry: ModelRegistry;
+  logger: Logger;
+  now: () => Date;
+}
+
+const titleLength = 60;
+
+/** A new conversation's title: its first user message cut to 60 characters (whole code points). */
+export function titleFromMessage(message: string): string {
+  return Array.from(message).slice(0, titleLength).join('');
+}
+
+/** Parameters from the request, falling back to the configured defaults. */
+export function resolveParameters(config: Config, requested: ChatRequestBody['parameters']): GenerationParameters {
+  const maxOutputTokens = requested?.max_tokens ?? config.MODEL_DEFAULT_MAX_TOKENS;
+  return {
+    temperature: requested?.temperature ?? config.MODEL_DEFAULT_TEMPERATURE,
+    topP: requested?.top_p ?? config.MODEL_DEFAULT_TOP_P,
+    maxOutputTokens: maxOutputTokens === undefined ? undefined : Math.min(maxOutputTokens, config.MAX_OUTPUT_TOKENS),
+    stopSequences: requested?.stop,
+  };
+}
+
+/** One exchange in a conversation: store the user message, run the model, store the answer. */
+export class ChatService {
+  private readonly dependencies: ChatServiceDependencies;
+
+  constructor(dependencies: ChatServiceDependencies) {
+    this.dependencies = dependencies;
+  }
+
+  /**
+   * Checks the model and the conversation, takes the conversation's generation lock and stores the
+   * user message. Throws NOT_FOUND or CONFLICT before any upstream call.
+   */
+  async begin(ownerId: string, request: ChatRequestBody): Promise<PreparedTurn> {
+    const { config, store, registry } = this.dependencies;
+    const model = registry.resolve(request.model ?? defaultModelName(config));
+    const history =
+      request.conversation_id === undefined
+        ? []
+        : await this.history(ownerId, request.conversation_id, config.HISTORY_CONTEXT_MESSAGES);
+
+    const now = this.dependencies.now();
+    const startedAt = now.toISOString();
+    const generationId = crypto.randomUUID();
+    const turn = {
+      ownerId,
+      generationId,
+      lockExpiresAt: now.getTime() + (config.REQUEST_TIMEOUT_SECONDS + 60) * 1000,
+      now: startedAt,
+      model: model.id,
+      userMessage: {
+        id: crypto.randomUUID(),
+        role: 'user' as const,
+        content: request.message,
+        status: 'complete' as const,
+        createdAt: startedAt,
+        completedAt: startedAt,
+      },
+    };
+    const title = titleFromMessage(request.message);
+    let conversationId = request.conversation_id;
+    if (conversationId === undefined) {
+      conversationId = crypto.randomUUID();
+      await store.beginNewConversationTurn(conversationId, title, turn);
+    } else {
+      const result = await store.beginTurn(conversationId, title, turn);
+      if (result.outcome === 'conflict') {
+        throw new AppError('CONFLICT', 'A generation is already in progress in this conversation');
+      }
+    }
+
+    return {
+      conversationId,
+      userMessageId: turn.userMessage.id,
+      assistantMessageId: crypto.randomUUID(),
+      generationId,
+      model,
+      startedAt,
+      system: request.system ?? config.SYSTEM_PROMPT,
+      messages: [...history, { role: 'user', content: request.message }],
+      parameters: resolveParameters(config, request.parameters),
+    };
+  }
+
+  generationInput(turn: PreparedTurn, signal: AbortSignal): GenerationInput {
+    const { config } = this.dependencies;
+    return {
+      model: turn.model,
+      system: turn.system,
+      messages: turn.messages,
+      parameters: turn.parameters,
+      signal,
+      firstTokenTimeoutMs: config.FIRST_TOKEN_TIMEOUT_SECONDS * 1000,
+      totalTimeoutMs: config.REQUEST_TIMEOUT_SECONDS * 1000,
+    };
+  }
+
+  /** Stores the assistant message in its terminal status and releases the lock (retried: it is idempotent). */
+  async finish(turn: PreparedTurn, outcome: GenerationOutcome): Promise<void> {
+    const completedAt = this.dependencies.now().toISOString();
+    await retryTransient(
+      () =>
+        this.dependencies.store.finishTurn(
+          turn.conversationId,
+          turn.generationId,
+          {
+            id: turn.assistantMessageId,
+            role: 'assistant',
+            content: outcome.text,
+            status: outcome.status,
+            model: turn.model.id,
+            finishReason: outcome.finishReason,
+            inputTokens: outcome.inputTokens,
+            outputTokens: outcome.outputTokens,
+            errorCode: outcome.error?.code ?? null,
+            latencyMs: outcome.latencyMs,
+            timeToFirstTokenMs: outcome.timeToFirstTokenMs,
+            createdAt: turn.startedAt,
+            completedAt,
+          },
+          completedAt,
+        ),
+      this.dependencies.logger,
+    );
+  }
+
+  private async history(ownerId: string, conversationId: string, limit: number): Promise<ModelMessage[]> {
+    const { store } = this.dependencies;
+    const conversation = await store.get(ownerId, conversationId);
+    if (!conversation) throw notFound('Conversation');
+    const rows = await store.recentMessages(conversationId, limit);
+    return rows
+      .filter((row) => row.content !== '' && row.role !== 'system')
+      .map((row): ModelMessage => (row.role === 'user' ? { role: 'user', content: row.content } : { role: 'assistant', content: row.content }));
+  }
+}

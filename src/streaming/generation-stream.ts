@@ -1,0 +1,77 @@
+import type { Logger } from '../logger.ts';
+import type { GenerationOutcome, GenerationSink } from '../services/generation.ts';
+import { createSseStream, sseHeaders } from './sse-stream.ts';
+
+export interface GenerationStreamOptions {
+  /** The client request's signal. */
+  signal: AbortSignal;
+  keepAliveMs: number;
+  headers?: Record<string, string>;
+  /** Builds the response through the framework so middleware headers (request id, CORS) apply. */
+  respond(body: ReadableStream<Uint8Array>, headers: Record<string, string>): Response;
+  /** Starts the model call with the given sink and signal. */
+  run(sink: GenerationSink, signal: AbortSignal): Promise<GenerationOutcome>;
+  /** The event for one piece of text. */
+  tokenEvent(text: string): unknown;
+  /** Runs once per generation, before any terminal event or error response: persistence goes here. */
+  settle(outcome: GenerationOutcome): Promise<void>;
+  /** The last event of a complete generation. */
+  doneEvent(outcome: GenerationOutcome): unknown;
+  runInBackground(work: Promise<unknown>): void;
+  logger: Logger;
+}
+
+/**
+ * Streams a generation as SSE. Until the upstream has answered nothing is sent, so a failure before
+ * then is an ordinary JSON error with its status (thrown from here). Afterwards a failure ends the
+ * stream with an `error` event and no `done`. A client that disconnects cancels the upstream call.
+ */
+export async function streamGeneration(options: GenerationStreamOptions): Promise<Response> {
+  const clientGone = new AbortController();
+  const sse = createSseStream({
+    keepAliveMs: options.keepAliveMs,
+    onCancel: () => {
+      clientGone.abort();
+    },
+  });
+  let markStarted!: () => void;
+  const started = new Promise<'started'>((resolve) => {
+    markStarted = () => {
+      resolve('started');
+    };
+  });
+  const generation = options.run(
+    { onStart: markStarted, onText: (text) => sse.send(options.tokenEvent(text)) },
+    AbortSignal.any([options.signal, clientGone.signal]),
+  );
+
+  const first = await Promise.race([started, generation.then(() => 'ended' as const)]);
+  if (first === 'ended') {
+    const outcome = await generation;
+    if (!outcome.started) {
+      sse.close();
+      await options.settle(outcome);
+      if (outcome.error) throw outcome.error;
+      // The client left before the upstream answered: nobody reads this.
+      return new Response(null, { status: 499 });
+    }
+  }
+
+  options.runInBackground(
+    generation.then(async (outcome) => {
+      try {
+        await options.settle(outcome);
+        if (outcome.status === 'complete') await sse.send(options.doneEvent(outcome));
+        else if (outcome.error) await sse.send({ error: outcome.error.message, code: outcome.error.code });
+      } catch (error) {
+        options.logger.error('could not settle a streamed generation', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await sse.send({ error: 'The answer could not be saved', code: 'INTERNAL_ERROR' });
+      } finally {
+        sse.close();
+      }
+    }),
+  );
+  return options.respond(sse.readable, { ...sseHeaders, ...options.headers });
+}
