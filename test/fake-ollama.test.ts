@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { startFakeOllama, unusedLocalUrl, type FakeOllama } from './helpers/fake-ollama.js';
+import { startFakeOllama, unusedLocalUrl, type FakeOllama } from './helpers/fake-ollama.ts';
 
 const CREATED_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
 

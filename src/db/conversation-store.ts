@@ -44,7 +44,7 @@ export class ConversationStore {
       this.db.select({ total: count() }).from(conversations).where(eq(conversations.ownerId, ownerId)),
     ]);
     return {
-      rows: rows.map((row) => ({ ...row.conversation, messageCount: Number(row.messageCount) })),
+      rows: rows.map((row) => ({ ...row.conversation, messageCount: row.messageCount })),
       total: totals[0]?.total ?? 0,
     };
   }

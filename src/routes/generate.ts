@@ -65,7 +65,7 @@ export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLi
             finish_reason: outcome.finishReason,
             usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
           }),
-        }) as never;
+        });
       }
       const { model, outcome } = await generateWhole(c, body);
       return c.json(

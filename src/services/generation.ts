@@ -75,7 +75,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
   try {
     const result = streamText({
       model: input.model.provider.languageModel(input.model.modelName, { onResponseHeaders: markStarted }),
-      ...(input.system === undefined ? {} : { system: input.system }),
+      ...(input.system === undefined ? {} : { instructions: input.system }),
       messages: input.messages,
       providerOptions: input.model.provider.providerOptions(input.parameters),
       maxRetries: 0,
@@ -84,7 +84,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
         // Errors arrive as 'error' parts below; the default handler would log them raw.
       },
     });
-    for await (const part of result.fullStream) {
+    for await (const part of result.stream) {
       if (part.type === 'text-delta') {
         if (part.text === '') continue;
         if (timeToFirstTokenMs === null) {

@@ -1,0 +1,121 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type App } from '../../src/app.ts';
+import type { AppDependencies } from '../../src/app-env.ts';
+import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts';
+import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
+
+export interface TestApp {
+  app: App;
+  /** Real HTTP base URL of the API (http://127.0.0.1:PORT). */
+  url: string;
+  ollama: FakeOllama;
+  dependencies: AppDependencies;
+  /** Path of the libSQL file in a temp folder. */
+  databasePath: string;
+  /** fetch against the real HTTP server. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** POST JSON over real HTTP. */
+  post(path: string, body: unknown, init?: RequestInit): Promise<Response>;
+  /** Raw SQL against the same database file, for checking what was stored. */
+  query<T = Record<string, unknown>>(statement: string, args?: (string | number | null)[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** Extra environment variables (config), e.g. { KEEPALIVE_SECONDS: '0.1' }. */
+  env?: Record<string, string>;
+  ollama?: Partial<FakeOllamaBehaviour>;
+  /** Use this Ollama URL instead of starting a fake (e.g. a refused port). */
+  ollamaUrl?: string;
+}
+
+/** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const ollama = await startFakeOllama(options.ollama);
+  const directory = await mkdtemp(join(tmpdir(), 'edge-llm-api-'));
+  const databasePath = join(directory, 'app.db');
+  const dependencies = await buildLibsqlDependencies({
+    DATABASE_URL: `file:${databasePath}`,
+    OLLAMA_BASE_URL: options.ollamaUrl ?? ollama.url,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const app = createApp(dependencies);
+  const server: ServerType = await new Promise((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
+      resolve(started);
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${String(port)}`;
+  const { createClient } = await import('@libsql/client');
+  const inspector = createClient({ url: `file:${databasePath}` });
+
+  return {
+    app,
+    url,
+    ollama,
+    dependencies,
+    databasePath,
+    fetch: (path, init) => fetch(`${url}${path}`, init),
+    post: (path, body, init) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        ...init,
+      }),
+    async query<T>(statement: string, args: (string | number | null)[] = []) {
+      const result = await inspector.execute({ sql: statement, args });
+      return result.rows.map((row) => ({ ...row }) as T);
+    },
+    async close() {
+      'closeAllConnections' in server && server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      inspector.close();
+      dependencies.database.close();
+      await ollama.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface SseEvent {
+  /** Parsed JSON of a `data:` event. */
+  data?: Record<string, unknown>;
+  /** Text of a `:` comment line. */
+  comment?: string;
+}
+
+/** Parses a complete SSE body into events and comments, in order. */
+export function parseSse(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const block of text.split('\n\n')) {
+    if (block === '') continue;
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) events.push({ comment: line.slice(1).trim() });
+      else if (line.startsWith('data: ')) events.push({ data: JSON.parse(line.slice(6)) as Record<string, unknown> });
+    }
+  }
+  return events;
+}
+
+/** Reads an SSE response to its end and parses it. */
+export async function readSse(response: Response): Promise<SseEvent[]> {
+  return parseSse(await response.text());
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
