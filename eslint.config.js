@@ -19,7 +19,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/entry/**', 'src/db/libsql.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'Shared code runs on every runtime: use web APIs.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['node:*'], message: 'Shared code runs on every runtime: use web APIs.' }] },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'Configuration comes from createApp dependencies.' }],
     },
   },

@@ -57,8 +57,17 @@ describe('fake ollama wire format', () => {
     expect(lines.map(chatContent).join('')).toBe('Hello, world!');
     const last = lines.at(-1) ?? {};
     expect(Object.keys(last)).toEqual([
-      'model', 'created_at', 'message', 'done_reason', 'done', 'total_duration', 'load_duration',
-      'prompt_eval_count', 'prompt_eval_duration', 'eval_count', 'eval_duration',
+      'model',
+      'created_at',
+      'message',
+      'done_reason',
+      'done',
+      'total_duration',
+      'load_duration',
+      'prompt_eval_count',
+      'prompt_eval_duration',
+      'eval_count',
+      'eval_duration',
     ]);
     expect(last).toMatchObject({
       message: { role: 'assistant', content: '' },
@@ -93,10 +102,17 @@ describe('fake ollama wire format', () => {
     const lines = ndjson(await (await post(`${f.url}/api/generate`, { model: 'llama3.2', prompt: 'Why?' })).text());
     expect(lines.map((l) => l['response']).join('')).toBe('ab');
     expect(lines[0]).not.toHaveProperty('message');
-    expect(lines.at(-1)).toMatchObject({ response: '', done: true, done_reason: 'stop', context: [1, 2, 3], eval_count: 2, prompt_eval_count: 1 });
+    expect(lines.at(-1)).toMatchObject({
+      response: '',
+      done: true,
+      done_reason: 'stop',
+      context: [1, 2, 3],
+      eval_count: 2,
+      prompt_eval_count: 1,
+    });
   });
 
-  it('404s unknown models with Ollama\'s exact error body', async () => {
+  it("404s unknown models with Ollama's exact error body", async () => {
     const f = await start();
     const res = await post(`${f.url}/api/chat`, { ...chatBody, model: 'nope:7b' });
     expect(res.status).toBe(404);

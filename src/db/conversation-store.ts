@@ -1,4 +1,4 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
 import { conversations, messages, type ConversationRow, type MessageRow, type NewMessageRow } from './schema.ts';
 
@@ -15,6 +15,23 @@ export interface NewTurn {
   model: string;
   userMessage: Omit<NewMessageRow, 'sequence' | 'conversationId'>;
 }
+
+/**
+ * Message columns, with `content` read as hex: the libSQL driver cuts TEXT values at the first NUL
+ * character when reading (the stored bytes are intact), so content is decoded here instead.
+ */
+const messageColumns = { ...getTableColumns(messages), content: sql<string>`hex(${messages.content})` };
+
+const utf8 = new TextDecoder();
+
+function decodeHexText(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let index = 0; index < bytes.length; index += 1) bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  return utf8.decode(bytes);
+}
+
+const withDecodedContent = (rows: MessageRow[]): MessageRow[] =>
+  rows.map((row) => ({ ...row, content: decodeHexText(row.content) }));
 
 export type BeginTurnResult = { outcome: 'started' } | { outcome: 'conflict' };
 
@@ -68,19 +85,24 @@ export class ConversationStore {
   }
 
   async messagesOf(conversationId: string): Promise<MessageRow[]> {
-    return this.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(messages.sequence);
+    const rows = await this.db
+      .select(messageColumns)
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(messages.sequence);
+    return withDecodedContent(rows);
   }
 
   /** The last `limit` messages, oldest first: the context sent with the next model call. */
   async recentMessages(conversationId: string, limit: number): Promise<MessageRow[]> {
     if (limit === 0) return [];
     const rows = await this.db
-      .select()
+      .select(messageColumns)
       .from(messages)
       .where(eq(messages.conversationId, conversationId))
       .orderBy(desc(messages.sequence))
       .limit(limit);
-    return rows.reverse();
+    return withDecodedContent(rows).reverse();
   }
 
   async rename(ownerId: string, id: string, title: string, now: string): Promise<boolean> {

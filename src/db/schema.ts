@@ -56,4 +56,3 @@ export type MessageRow = typeof messages.$inferSelect;
 export type NewMessageRow = typeof messages.$inferInsert;
 
 export const schema = { conversations, messages };
-

@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   const { config, logger, database } = dependencies;
   const app = createApp(dependencies);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (address) => {
-    logger.info('listening', { url: `http://${config.HOST}:${String(address.port)}`, ollama: new URL(config.OLLAMA_BASE_URL).host });
+    logger.info('listening', {
+      url: `http://${config.HOST}:${String(address.port)}`,
+      ollama: new URL(config.OLLAMA_BASE_URL).host,
+    });
   });
   if ('keepAliveTimeout' in server) {
     server.keepAliveTimeout = keepAliveTimeoutMs;

@@ -28,7 +28,9 @@ function findNetworkCode(error: unknown): string | undefined {
 }
 
 function isTimeoutError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || (error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT');
+  return (
+    error instanceof Error && (error.name === 'TimeoutError' || (error as { code?: unknown }).code === 'UND_ERR_HEADERS_TIMEOUT')
+  );
 }
 
 /**
@@ -58,7 +60,8 @@ export function toUpstreamError(error: unknown, options: { started?: boolean } =
         : new AppError('SERVICE_UNAVAILABLE', 'The model server cannot be reached', { cause: error });
     }
     if (status === 404) return new AppError('NOT_FOUND', 'Model not found', { cause: error });
-    if (status === 408 || status === 504) return new AppError('TIMEOUT', 'The model server did not answer in time', { cause: error });
+    if (status === 408 || status === 504)
+      return new AppError('TIMEOUT', 'The model server did not answer in time', { cause: error });
     if (status === 503) return new AppError('SERVICE_UNAVAILABLE', 'The model server is not ready', { cause: error });
     if (status === 429) {
       const retryAfter = error.responseHeaders?.['retry-after'];

@@ -28,6 +28,8 @@ export interface GenerationParameters {
 /** Per-call hooks a provider's transport reports to the generation (e.g. "response headers arrived"). */
 export interface CallObserver {
   onResponseHeaders(): void;
+  /** The upstream's answer turned out broken after it started (error line, truncated body). */
+  onStreamFailure(error: Error): void;
 }
 
 /** One configured upstream, turned into AI SDK models. */

@@ -27,15 +27,20 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     (observer: CallObserver): typeof fetch =>
     async (input, init) => {
       const response = await baseFetch(input, init);
-      observer.onResponseHeaders();
       if (!response.ok || response.body === null) return response;
       const contentType = response.headers.get('content-type') ?? '';
+      // Only a usable answer starts the response to the client: an error status (model missing, 500)
+      // or a web page must still become an ordinary JSON error with its own status (API.md).
+      if (!contentType.includes('text/html')) observer.onResponseHeaders();
       if (contentType.includes('ndjson')) {
-        return new Response(guardOllamaStream(response.body), {
-          status: response.status,
-          statusText: response.statusText,
-          headers: response.headers,
-        });
+        return new Response(
+          guardOllamaStream(response.body, (error) => observer.onStreamFailure(error)),
+          {
+            status: response.status,
+            statusText: response.statusText,
+            headers: response.headers,
+          },
+        );
       }
       if (contentType.includes('text/html')) {
         await response.body.cancel();
@@ -83,15 +88,13 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     },
     async listModels(signal) {
       const tags = await getJson<OllamaTagsResponse>('/api/tags', signal);
-      return (tags.models ?? []).map(
-        (model): ModelInfo => ({
-          name: `${name}/${model.name}`,
-          provider: name,
-          ...(model.modified_at === undefined ? {} : { modified_at: model.modified_at }),
-          ...(model.size === undefined ? {} : { size: model.size, size_bytes: model.size }),
-          ...(model.details === undefined ? {} : { details: model.details }),
-        }),
-      );
+      return (tags.models ?? []).map((model): ModelInfo => ({
+        name: `${name}/${model.name}`,
+        provider: name,
+        ...(model.modified_at === undefined ? {} : { modified_at: model.modified_at }),
+        ...(model.size === undefined ? {} : { size: model.size, size_bytes: model.size }),
+        ...(model.details === undefined ? {} : { details: model.details }),
+      }));
     },
     async health(signal): Promise<ProviderHealth> {
       const started = performance.now();

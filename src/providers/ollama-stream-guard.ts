@@ -1,22 +1,40 @@
 import { UpstreamStreamError } from './upstream-stream-error.ts';
 
-/**
- * Wraps Ollama's NDJSON body so that what ollama-ai-provider-v2 would silently drop becomes an error:
- * an `{"error":…}` line sent with status 200 (the provider logs it and ends the answer as if complete),
- * and a body that ends before the `"done":true` line (a truncated answer). Bytes pass through
- * unchanged; only lines that look like an error are parsed here.
- */
-export function guardOllamaStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const encoder = new TextEncoder();
-  let carry = '';
-  let finished = false;
-  let pendingError: UpstreamStreamError | undefined;
+const newline = 0x0a;
+const empty = new Uint8Array(0);
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
-  const inspectLine = (line: string): UpstreamStreamError | undefined => {
-    if (line.includes('"done":true') || line.includes('"done_reason"')) finished = true;
-    if (!line.trimStart().startsWith('{"error"')) return undefined;
+/**
+ * Wraps Ollama's NDJSON body so that what ollama-ai-provider-v2 would silently take for a complete
+ * answer is reported as a failure: an `{"error":…}` line sent with status 200, and a body that ends
+ * before the `"done":true` line (a truncated answer).
+ *
+ * The failure goes to `onFailure` and the byte stream then simply ends. Erroring the stream instead
+ * would make the AI SDK drop the text it still holds downstream, losing the partial answer.
+ * Whole lines pass through unchanged (a newline byte never occurs inside a UTF-8 character); the
+ * error line itself is never passed on. A final line with `done_reason` but `"done":false` (seen from
+ * some Ollama versions and proxies) is passed on as `"done":true` so its finish reason and usage count.
+ */
+export function guardOllamaStream(
+  body: ReadableStream<Uint8Array>,
+  onFailure: (error: UpstreamStreamError) => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  /** The bytes of a line whose newline has not arrived yet. */
+  let carry: Uint8Array = empty;
+  let finished = false;
+
+  /** Returns the bytes to pass on for one line (without its newline), or an error. */
+  const inspectLine = (bytes: Uint8Array): Uint8Array | UpstreamStreamError => {
+    const line = decoder.decode(bytes);
+    if (line.includes('"done":true')) {
+      finished = true;
+    } else if (line.includes('"done_reason"') && line.includes('"done":false')) {
+      finished = true;
+      return encoder.encode(line.replace('"done":false', '"done":true'));
+    }
+    if (!line.trimStart().startsWith('{"error"')) return bytes;
     let message = 'The model server reported an error';
     try {
       const parsed = JSON.parse(line) as { error?: unknown };
@@ -27,40 +45,81 @@ export function guardOllamaStream(body: ReadableStream<Uint8Array>): ReadableStr
     return new UpstreamStreamError(message, 'error-line');
   };
 
+  const end = (controller: ReadableStreamDefaultController<Uint8Array>, failure?: UpstreamStreamError) => {
+    if (failure) onFailure(failure);
+    controller.close();
+  };
+
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (pendingError) {
-        controller.error(pendingError);
-        return;
-      }
-      const { done, value } = await reader.read();
-      if (done) {
-        const error = carry.trim() === '' ? undefined : inspectLine(carry);
-        if (error) controller.error(error);
-        else if (!finished)
-          controller.error(new UpstreamStreamError('The model server ended the answer before it was complete', 'truncated'));
-        else controller.close();
-        return;
-      }
-      const delivered = carry.length; // the carried text went downstream with the previous chunk
-      const text = carry + decoder.decode(value, { stream: true });
-      let start = 0;
-      for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
-        const error = inspectLine(text.slice(start, newline));
-        if (error) {
-          // Deliver the lines before the error first; the error surfaces on the next read.
-          if (start > delivered) controller.enqueue(encoder.encode(text.slice(delivered, start)));
-          pendingError = error;
-          carry = '';
+      // Reads until at least one whole line can go out: returning without enqueueing would stall the stream.
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          const last = carry;
+          carry = empty;
+          const result = last.length === 0 ? empty : inspectLine(last);
+          if (result instanceof UpstreamStreamError) {
+            end(controller, result);
+            return;
+          }
+          if (result.length > 0) controller.enqueue(result);
+          end(
+            controller,
+            finished
+              ? undefined
+              : new UpstreamStreamError('The model server ended the answer before it was complete', 'truncated'),
+          );
           return;
         }
-        start = newline + 1;
+        let bytes = value;
+        if (carry.length > 0) {
+          bytes = new Uint8Array(carry.length + value.length);
+          bytes.set(carry);
+          bytes.set(value, carry.length);
+        }
+        let start = 0;
+        let rewritten: Uint8Array[] | undefined;
+        for (let lineEnd = bytes.indexOf(newline); lineEnd !== -1; lineEnd = bytes.indexOf(newline, start)) {
+          const line = bytes.subarray(start, lineEnd);
+          const result = inspectLine(line);
+          if (result instanceof UpstreamStreamError) {
+            carry = empty;
+            if (start > 0) controller.enqueue(bytes.slice(0, start));
+            await reader.cancel().catch(() => undefined);
+            end(controller, result);
+            return;
+          }
+          if (result !== line) {
+            rewritten = [bytes.slice(0, start), result, encoder.encode('\n')];
+            start = lineEnd + 1;
+            // Everything after a rewritten (final) line is passed on as read.
+            carry = empty;
+            controller.enqueue(concat([...rewritten, bytes.slice(start)]));
+            return;
+          }
+          start = lineEnd + 1;
+        }
+        carry = bytes.slice(start);
+        if (start > 0) {
+          controller.enqueue(start === bytes.length ? bytes : bytes.slice(0, start));
+          return;
+        }
       }
-      carry = text.slice(start);
-      controller.enqueue(value);
     },
     cancel(reason) {
       return reader.cancel(reason);
     },
   });
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
 }

@@ -8,7 +8,10 @@ import { streamGeneration } from '../streaming/generation-stream.ts';
 
 const usageOf = (outcome: GenerationOutcome) => ({ input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens });
 
-const conflictResponse = { description: 'A generation is already running in this conversation', content: { 'application/json': { schema: errorSchema } } };
+const conflictResponse = {
+  description: 'A generation is already running in this conversation',
+  content: { 'application/json': { schema: errorSchema } },
+};
 
 export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
   const body = jsonBody(chatRequestSchema(limits));

@@ -11,7 +11,12 @@ const checksSchema = z.object({ database: checkSchema, providers: z.record(z.str
 const liveSchema = z.object({ status: z.literal('ok'), timestamp: z.string() }).openapi('Liveness');
 const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: checksSchema }).openapi('Readiness');
 const healthSchema = z
-  .object({ status: z.enum(['healthy', 'degraded', 'unhealthy']), timestamp: z.string(), version: z.string(), checks: checksSchema })
+  .object({
+    status: z.enum(['healthy', 'degraded', 'unhealthy']),
+    timestamp: z.string(),
+    version: z.string(),
+    checks: checksSchema,
+  })
   .openapi('Health');
 
 async function runChecks(services: Services, signal: AbortSignal) {

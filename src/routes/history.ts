@@ -47,7 +47,12 @@ export function registerHistoryRoutes(app: OpenAPIHono<AppEnv>): void {
     async (c) => {
       const { store, now } = c.var.services;
       const { title } = c.req.valid('json');
-      const row = await store.create({ id: crypto.randomUUID(), ownerId: c.var.ownerId, title: title ?? null, now: now().toISOString() });
+      const row = await store.create({
+        id: crypto.randomUUID(),
+        ownerId: c.var.ownerId,
+        title: title ?? null,
+        now: now().toISOString(),
+      });
       return c.json({ ...toConversation(row, []), message_count: 0 }, 201);
     },
   );
@@ -77,7 +82,12 @@ export function registerHistoryRoutes(app: OpenAPIHono<AppEnv>): void {
       tags,
       summary: 'Rename a conversation',
       request: { params: conversationIdParams, body: jsonBody(renameConversationBody) },
-      responses: { 200: jsonContent(conversationSchema, 'The renamed conversation'), 400: badRequest, 404: missing, 415: notJson },
+      responses: {
+        200: jsonContent(conversationSchema, 'The renamed conversation'),
+        400: badRequest,
+        404: missing,
+        415: notJson,
+      },
     }),
     async (c) => {
       const { store, now } = c.var.services;

@@ -13,11 +13,19 @@ export const generateRequestSchema = (limits: InputLimits) =>
     .openapi('GenerateRequest');
 
 export const generateResponseSchema = z
-  .object({ response: z.string(), model: z.string(), finish_reason: z.string().nullable(), usage: usageSchema, timestamp: z.string() })
+  .object({
+    response: z.string(),
+    model: z.string(),
+    finish_reason: z.string().nullable(),
+    usage: usageSchema,
+    timestamp: z.string(),
+  })
   .openapi('GenerateResponse');
 
 export const legacyGenerateRequestSchema = (limits: InputLimits) =>
-  z.object({ prompt: z.string().min(1).max(limits.maxMessageChars), stream: z.boolean().optional().default(false) }).openapi('V1GenerateRequest');
+  z
+    .object({ prompt: z.string().min(1).max(limits.maxMessageChars), stream: z.boolean().optional().default(false) })
+    .openapi('V1GenerateRequest');
 
 export const shortGenerateRequestSchema = (limits: InputLimits) =>
   z

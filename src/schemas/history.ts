@@ -10,8 +10,20 @@ export const conversationIdParams = z.object({
 });
 
 export const historyListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(10).openapi({ param: { name: 'limit', in: 'query' } }),
-  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0).openapi({ param: { name: 'offset', in: 'query' } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(10)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .default(0)
+    .openapi({ param: { name: 'offset', in: 'query' } }),
 });
 
 export const createConversationBody = z.object({ title: z.string().min(1).max(200).optional() });
@@ -43,16 +55,19 @@ export const messageSchema = z
   })
   .openapi('Message');
 
-export const conversationSchema = z
-  .object({ ...conversationFields, messages: z.array(messageSchema) })
-  .openapi('Conversation');
+export const conversationSchema = z.object({ ...conversationFields, messages: z.array(messageSchema) }).openapi('Conversation');
 
 export const createdConversationSchema = z
   .object({ ...conversationFields, message_count: z.number().int(), messages: z.array(messageSchema) })
   .openapi('CreatedConversation');
 
 export const historyListSchema = z
-  .object({ conversations: z.array(conversationSummarySchema), total: z.number().int(), limit: z.number().int(), offset: z.number().int() })
+  .object({
+    conversations: z.array(conversationSummarySchema),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
   .openapi('ConversationList');
 
 const conversationHead = (row: ConversationRow) => ({
@@ -63,7 +78,10 @@ const conversationHead = (row: ConversationRow) => ({
   updated_at: row.updatedAt,
 });
 
-export const toConversationSummary = (row: ConversationSummary) => ({ ...conversationHead(row), message_count: row.messageCount });
+export const toConversationSummary = (row: ConversationSummary) => ({
+  ...conversationHead(row),
+  message_count: row.messageCount,
+});
 
 export function toMessage(row: MessageRow): z.infer<typeof messageSchema> {
   const hasUsage = row.role === 'assistant' && (row.inputTokens !== null || row.outputTokens !== null);

@@ -159,6 +159,8 @@ export class ChatService {
     const rows = await store.recentMessages(conversationId, limit);
     return rows
       .filter((row) => row.content !== '' && row.role !== 'system')
-      .map((row): ModelMessage => (row.role === 'user' ? { role: 'user', content: row.content } : { role: 'assistant', content: row.content }));
+      .map((row): ModelMessage =>
+        row.role === 'user' ? { role: 'user', content: row.content } : { role: 'assistant', content: row.content },
+      );
   }
 }

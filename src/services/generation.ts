@@ -71,10 +71,16 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
   let inputTokens: number | null = null;
   let outputTokens: number | null = null;
   let failure: unknown;
+  let streamFailure: Error | undefined;
 
   try {
     const result = streamText({
-      model: input.model.provider.languageModel(input.model.modelName, { onResponseHeaders: markStarted }),
+      model: input.model.provider.languageModel(input.model.modelName, {
+        onResponseHeaders: markStarted,
+        onStreamFailure: (error) => {
+          streamFailure ??= error;
+        },
+      }),
       ...(input.system === undefined ? {} : { instructions: input.system }),
       messages: input.messages,
       providerOptions: input.model.provider.providerOptions(input.parameters),
@@ -105,6 +111,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
   } catch (error) {
     failure ??= error;
   } finally {
+    failure ??= streamFailure;
     clearTimeout(firstTokenTimer);
     clearTimeout(totalTimer);
     input.signal.removeEventListener('abort', onClientAbort);

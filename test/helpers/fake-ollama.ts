@@ -144,16 +144,28 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
     if (fault?.kind === 'stall-before-headers') return;
 
     const parsed = parseRequestBody(raw, GO_TYPES[kind]);
-    if (!parsed.ok) return sendJson(res, 400, { error: parsed.error });
+    if (!parsed.ok) {
+      sendJson(res, 400, { error: parsed.error });
+      return;
+    }
     const body = parsed.value;
     const model = typeof body['model'] === 'string' ? body['model'] : '';
-    if (model === '') return sendJson(res, 400, { error: 'model is required' });
-    if (!models.has(withLatest(model))) return sendJson(res, 404, { error: `model '${model}' not found` });
+    if (model === '') {
+      sendJson(res, 400, { error: 'model is required' });
+      return;
+    }
+    if (!models.has(withLatest(model))) {
+      sendJson(res, 404, { error: `model '${model}' not found` });
+      return;
+    }
     const empty =
       kind === 'chat'
         ? Array.isArray(body['messages']) && body['messages'].length === 0
         : body['prompt'] === undefined || body['prompt'] === '';
-    if (empty) return sendJson(res, 200, loadObject(kind, model));
+    if (empty) {
+      sendJson(res, 200, loadObject(kind, model));
+      return;
+    }
 
     const stream = body['stream'] !== false;
     const tokens = b.tokens;
@@ -173,14 +185,22 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
           return;
         case 'reset-after-tokens':
           return destroySocket();
-        case 'error-after-tokens':
-          return sendJson(res, 500, { error: fault.message });
-        case 'eof-before-done':
-          return sendJson(res, 200, partialObject(kind, model, content));
-        case 'done-reason-without-done':
-          return sendJson(res, 200, doneObject(kind, model, content, stats, false));
-        default:
-          return sendJson(res, 200, doneObject(kind, model, content, stats));
+        case 'error-after-tokens': {
+          sendJson(res, 500, { error: fault.message });
+          return;
+        }
+        case 'eof-before-done': {
+          sendJson(res, 200, partialObject(kind, model, content));
+          return;
+        }
+        case 'done-reason-without-done': {
+          sendJson(res, 200, doneObject(kind, model, content, stats, false));
+          return;
+        }
+        default: {
+          sendJson(res, 200, doneObject(kind, model, content, stats));
+          return;
+        }
       }
     }
 
@@ -230,10 +250,19 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
     const get = method === 'GET' || method === 'HEAD';
     if (method === 'POST' && path === '/api/chat') return generation('chat', req, res, raw);
     if (method === 'POST' && path === '/api/generate') return generation('generate', req, res, raw);
-    if (get && path === '/api/tags') return sendJson(res, 200, { models: [...models].map(tagEntry) });
-    if (get && path === '/api/version') return sendJson(res, 200, { version: '0.12.6' });
-    if (get && path === '/') return sendText(res, 200, 'Ollama is running');
-    return sendText(res, 404, '404 page not found', 'text/plain'); // gin's default 404
+    if (get && path === '/api/tags') {
+      sendJson(res, 200, { models: [...models].map(tagEntry) });
+      return;
+    }
+    if (get && path === '/api/version') {
+      sendJson(res, 200, { version: '0.12.6' });
+      return;
+    }
+    if (get && path === '/') {
+      sendText(res, 200, 'Ollama is running');
+      return;
+    }
+    sendText(res, 404, '404 page not found', 'text/plain'); // gin's default 404
   }
 
   const server = createServer((req, res) => {

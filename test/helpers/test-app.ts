@@ -74,7 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return result.rows.map((row) => ({ ...row }) as T);
     },
     async close() {
-      'closeAllConnections' in server && server.closeAllConnections();
+      if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       inspector.close();
       dependencies.database.close();

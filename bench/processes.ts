@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface RunningProcess {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const nodeTs = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
+
+/** Starts a script and resolves with the first line it prints (its URL). */
+export async function startScript(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<RunningProcess & { firstLine: string }> {
+  const child = spawn(process.execPath, [...nodeTs, script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)}`)));
+  });
+  return { child, firstLine, stop: () => stopProcess(child) };
+}
+
+/** Starts the gateway (src/entry/node.ts) on a free port with a fresh database; resolves when it answers /health. */
+export async function startGateway(port: number, ollamaUrl: string): Promise<RunningProcess> {
+  const directory = await mkdtemp(join(tmpdir(), 'edge-llm-bench-'));
+  const child = spawn(process.execPath, [...nodeTs, 'src/entry/node.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OLLAMA_BASE_URL: ollamaUrl,
+      DATABASE_URL: `file:${join(directory, 'bench.db')}`,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${String(port)}/health`);
+      if (response.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('gateway did not start');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, stop: () => stopProcess(child) };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timedOut = await Promise.race([exited.then(() => false), new Promise((resolve) => setTimeout(resolve, 3000, true))]);
+  if (timedOut) child.kill('SIGKILL');
+}
+
+/** CPU time (user+system, ms) a process has used so far, from /proc. */
+export async function cpuMilliseconds(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${String(pid)}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
+}
+
+/** Resident set size (MB) of a process, from /proc. */
+export async function rssMegabytes(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
