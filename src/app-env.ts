@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { ConversationStore } from './db/conversation-store.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './logger.ts';
+import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
 
@@ -13,11 +14,6 @@ export interface AppDependencies {
   logger: Logger;
   /** Current time; tests may pin it. */
   clock?: () => Date;
-  /**
-   * Keeps work alive after the response has been sent (persistence after a disconnect). Node, Bun and
-   * Deno keep promises running by themselves; Workers pass `executionCtx.waitUntil`.
-   */
-  runInBackground?: (work: Promise<unknown>) => void;
 }
 
 export interface Services {
@@ -28,7 +24,6 @@ export interface Services {
   store: ConversationStore;
   chat: ChatService;
   now: () => Date;
-  runInBackground: (work: Promise<unknown>) => void;
 }
 
 /** The one Hono environment type: services are put on the context by createApp. */
@@ -37,5 +32,7 @@ export interface AppEnv {
     services: Services;
     requestId: string;
     ownerId: string;
+    /** Per request: hands work to the runtime so it outlives the response (waitUntil on Workers). */
+    runInBackground: RunInBackground;
   };
 }

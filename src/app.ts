@@ -13,6 +13,7 @@ import { registerGenerateRoutes } from './routes/generate.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHistoryRoutes } from './routes/history.ts';
 import { registerModelRoutes } from './routes/models.ts';
+import { backgroundRunner } from './runtime/background.ts';
 import { ChatService } from './services/chat-service.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
@@ -27,13 +28,6 @@ function buildServices(dependencies: AppDependencies): Services {
     store,
     now,
     chat: new ChatService({ config: dependencies.config, store, registry: dependencies.registry, logger, now }),
-    runInBackground:
-      dependencies.runInBackground ??
-      ((work) => {
-        work.catch((error: unknown) => {
-          logger.error('background work failed', { error: error instanceof Error ? error.message : String(error) });
-        });
-      }),
   };
 }
 
@@ -60,6 +54,7 @@ export function createApp(dependencies: AppDependencies) {
   app.use(async (c, next) => {
     c.set('services', services);
     c.set('ownerId', LOCAL_OWNER_ID);
+    c.set('runInBackground', backgroundRunner(c, services.logger));
     await next();
   });
   app.use(

@@ -60,7 +60,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       responses: { 200: sseContent('The answer as SSE'), 409: conflictResponse, ...errorResponses },
     }),
     async (c) => {
-      const { chat, config, logger, runInBackground } = c.var.services;
+      const { chat, config, logger } = c.var.services;
       const turn: PreparedTurn = await chat.begin(c.var.ownerId, c.req.valid('json'));
       return streamGeneration({
         signal: c.req.raw.signal,
@@ -78,7 +78,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
           finish_reason: outcome.finishReason,
           usage: usageOf(outcome),
         }),
-        runInBackground,
+        runInBackground: c.var.runInBackground,
         logger,
       });
     },

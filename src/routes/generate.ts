@@ -21,7 +21,7 @@ export function streamStateless(
   request: StatelessRequest,
   events: { token: (text: string) => unknown; done: (outcome: GenerationOutcome, model: string) => unknown },
 ): Promise<Response> {
-  const { config, logger, runInBackground } = c.var.services;
+  const { config, logger } = c.var.services;
   const { model, input } = statelessGeneration(c.var.services, request);
   return streamGeneration({
     signal: c.req.raw.signal,
@@ -31,7 +31,7 @@ export function streamStateless(
     tokenEvent: events.token,
     settle: async () => {},
     doneEvent: (outcome) => events.done(outcome, model.id),
-    runInBackground,
+    runInBackground: c.var.runInBackground,
     logger,
   });
 }
