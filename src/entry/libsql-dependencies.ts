@@ -3,8 +3,7 @@ import type { AppDependencies } from '../app-env.ts';
 import { parseConfig } from '../config.ts';
 import { migrateLibsqlDatabase, openLibsqlDatabase } from '../db/libsql.ts';
 import { createLogger } from '../logger.ts';
-import { ModelRegistry } from '../providers/model-registry.ts';
-import { createOllamaProvider } from '../providers/ollama-provider.ts';
+import { buildModelRegistry } from '../providers/build-registry.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -21,6 +20,6 @@ export async function buildLibsqlDependencies(environment: Record<string, string
     busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
   });
   await migrateLibsqlDatabase(database, migrationsFolder);
-  const registry = new ModelRegistry([createOllamaProvider({ baseUrl: config.OLLAMA_BASE_URL })], 'ollama');
+  const registry = buildModelRegistry(config, { logger });
   return { config, database, registry, logger };
 }
