@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 
 export interface RunningProcess {
   child: ChildProcess;
+  /** Base URL, for servers. */
+  url: string;
   stop(): Promise<void>;
 }
 
@@ -25,13 +27,22 @@ export async function startScript(
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)}`)));
   });
-  return { child, firstLine, stop: () => stopProcess(child) };
+  return { child, firstLine, url: firstLine.trim(), stop: () => stopProcess(child) };
 }
 
-/** Starts the gateway (src/entry/node.ts) on a free port with a fresh database; resolves when it answers /health. */
-export async function startGateway(port: number, ollamaUrl: string): Promise<RunningProcess> {
+export type Runtime = 'node' | 'bun';
+
+/** Starts the gateway on a runtime with a fresh database; resolves when it answers /health. */
+export async function startGateway(
+  runtime: Runtime,
+  port: number,
+  ollamaUrl: string,
+  extraEnv: Record<string, string> = {},
+): Promise<RunningProcess> {
   const directory = await mkdtemp(join(tmpdir(), 'edge-llm-bench-'));
-  const child = spawn(process.execPath, [...nodeTs, 'src/entry/node.ts'], {
+  const [command, args] =
+    runtime === 'node' ? [process.execPath, [...nodeTs, 'src/entry/node.ts']] : ['node_modules/.bin/bun', ['src/entry/bun.ts']];
+  const child = spawn(command, args, {
     env: {
       ...process.env,
       PORT: String(port),
@@ -39,6 +50,7 @@ export async function startGateway(port: number, ollamaUrl: string): Promise<Run
       OLLAMA_BASE_URL: ollamaUrl,
       DATABASE_URL: `file:${join(directory, 'bench.db')}`,
       LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -53,7 +65,7 @@ export async function startGateway(port: number, ollamaUrl: string): Promise<Run
     if (Date.now() > deadline) throw new Error('gateway did not start');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, stop: () => stopProcess(child) };
+  return { child, url: `http://127.0.0.1:${String(port)}`, stop: () => stopProcess(child) };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
@@ -73,10 +85,15 @@ export async function cpuMilliseconds(pid: number): Promise<number> {
   return (ticks * 1000) / 100;
 }
 
-/** Resident set size (MB) of a process, from /proc. */
-export async function rssMegabytes(pid: number): Promise<number> {
+async function statusField(pid: number, field: string): Promise<number> {
   const { readFile } = await import('node:fs/promises');
   const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
+
+/** Resident set size (MB) of a process, from /proc. */
+export const rssMegabytes = (pid: number) => statusField(pid, 'VmRSS');
+
+/** Highest resident set size (MB) the process has had, from /proc. */
+export const peakRssMegabytes = (pid: number) => statusField(pid, 'VmHWM');
