@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { modelAliases, modelPrices, providerNameList, providerNamePattern, type ModelPrice } from './config-formats.ts';
+import { readProviderSettings, type AbsentProvider, type ProviderConfig, type ProviderKind } from './provider-settings.ts';
 
 /** Reads a positive number of seconds and turns it into milliseconds. */
 const seconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
@@ -26,6 +28,17 @@ export const configSchema = z.object({
   DATABASE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   REQUEST_TIMEOUT_SECONDS: seconds(120),
   FIRST_TOKEN_TIMEOUT_SECONDS: seconds(60),
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().max(86_400).optional(),
+  TOKEN_GAP_TIMEOUT_SECONDS: seconds(30),
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
+  RETRY_BASE_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  RETRY_MAX_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(4_000),
+  RETRY_AFTER_MAX_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
+  DEFAULT_PROVIDER: z.string().regex(providerNamePattern, 'must be a provider name').default('ollama'),
+  OLLAMA_PROVIDERS: providerNameList.default([]),
+  OPENAI_COMPATIBLE_PROVIDERS: providerNameList.default([]),
+  MODEL_ALIASES: modelAliases.default({}),
+  MODEL_PRICES: modelPrices.default({}),
   MODEL_DEFAULT_TEMPERATURE: optionalNumber(0, 2),
   MODEL_DEFAULT_MAX_TOKENS: optionalNumber(1, 1_000_000),
   MODEL_DEFAULT_TOP_P: optionalNumber(0, 1),
@@ -38,7 +51,17 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & {
+  /** Every configured provider, built-in ones first (`ollama`, `openai`, `anthropic`), with its own settings. */
+  providers: ProviderConfig[];
+  /** Providers left out because a variable is missing (their API key): logged once at start-up. */
+  absentProviders: AbsentProvider[];
+};
+
+export type { ModelPrice, ProviderConfig };
+
+/** Names a configured provider may not take: the built-in providers and the label of aliases in /api/models. */
+const reservedNames = new Set(['ollama', 'openai', 'anthropic', 'alias']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -57,7 +80,52 @@ export function parseConfig(environment: Record<string, unknown>): Config {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  return result.data;
+  const { providers, absentProviders, problems } = readProviders(result.data, environment);
+  if (!providers.some((provider) => provider.name === result.data.DEFAULT_PROVIDER)) {
+    const absent = absentProviders.find((provider) => provider.name === result.data.DEFAULT_PROVIDER);
+    problems.push(
+      `DEFAULT_PROVIDER: provider '${result.data.DEFAULT_PROVIDER}' is not configured${absent ? ` (${absent.reason})` : ''}`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return { ...result.data, providers, absentProviders };
+}
+
+/** The built-in providers, then OLLAMA_PROVIDERS and OPENAI_COMPATIBLE_PROVIDERS, each from its own prefixed variables. */
+function readProviders(config: z.infer<typeof configSchema>, environment: Record<string, unknown>) {
+  const providers: ProviderConfig[] = [];
+  const absentProviders: AbsentProvider[] = [];
+  const problems: string[] = [];
+  const wanted: [string, ProviderKind, string][] = [
+    ['ollama', 'ollama', 'OLLAMA'],
+    ['openai', 'openai', 'OPENAI'],
+    ['anthropic', 'anthropic', 'ANTHROPIC'],
+    ...config.OLLAMA_PROVIDERS.map((name): [string, ProviderKind, string] => [name, 'ollama', 'OLLAMA_PROVIDERS']),
+    ...config.OPENAI_COMPATIBLE_PROVIDERS.map((name): [string, ProviderKind, string] => [
+      name,
+      'openai-compatible',
+      'OPENAI_COMPATIBLE_PROVIDERS',
+    ]),
+  ];
+  const seen = new Set<string>();
+  for (const [name, kind, listedIn] of wanted) {
+    if (seen.has(name) || (listedIn.endsWith('_PROVIDERS') && reservedNames.has(name))) {
+      problems.push(`${listedIn}: the name '${name}' is already taken`);
+      continue;
+    }
+    seen.add(name);
+    const settings = readProviderSettings(
+      name,
+      kind,
+      environment,
+      config,
+      name === 'ollama' ? config.OLLAMA_BASE_URL : undefined,
+    );
+    if (settings.outcome === 'configured') providers.push(settings.provider);
+    else if (settings.outcome === 'absent') absentProviders.push(settings.absent);
+    else problems.push(...settings.problems);
+  }
+  return { providers, absentProviders, problems };
 }
 
 /** The model used when a request names none (`OLLAMA_MODEL` wins for compatibility with the container template). */

@@ -204,11 +204,11 @@ export class ConversationStore {
     const nextSequence = sql`(select coalesce(max(${messages.sequence}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
     return this.db.run(sql`insert into ${messages} (
         "id", "conversation_id", "sequence", "role", "content", "status", "model", "finish_reason",
-        "input_tokens", "output_tokens", "error_code", "latency_ms", "time_to_first_token_ms", "created_at", "completed_at")
+        "input_tokens", "output_tokens", "error_code", "latency_ms", "time_to_first_token_ms", "created_at", "completed_at", "cost_usd")
       select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
         ${message.model ?? null}, ${message.finishReason ?? null}, ${message.inputTokens ?? null}, ${message.outputTokens ?? null},
         ${message.errorCode ?? null}, ${message.latencyMs ?? null}, ${message.timeToFirstTokenMs ?? null},
-        ${message.createdAt}, ${message.completedAt ?? null}
+        ${message.createdAt}, ${message.completedAt ?? null}, ${message.costUsd ?? null}
       where ${condition}
       on conflict ("id") do nothing`);
   }

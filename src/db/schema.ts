@@ -47,6 +47,8 @@ export const messages = sqliteTable(
     timeToFirstTokenMs: real('time_to_first_token_ms'),
     createdAt: text('created_at').notNull(),
     completedAt: text('completed_at'),
+    /** US dollars, from the configured price of `model`; NULL when no price or no usage is known. */
+    costUsd: real('cost_usd'),
   },
   (table) => [index('messages_conversation_sequence_idx').on(table.conversationId, table.sequence)],
 );

@@ -1,7 +1,11 @@
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import type { ProviderConfig } from '../provider-settings.ts';
+import { createAnthropicProvider } from './anthropic-provider.ts';
+import type { ModelProvider } from './model-provider.ts';
 import { ModelRegistry } from './model-registry.ts';
 import { createOllamaProvider } from './ollama-provider.ts';
+import { createOpenAICompatibleProvider, createOpenAIProvider } from './openai-provider.ts';
 
 export interface RegistryOptions {
   /** The fetch every provider uses (tests and tunnels may inject their own). */
@@ -9,11 +13,57 @@ export interface RegistryOptions {
   logger?: Logger;
 }
 
-/** Turns configuration into the model registry. Every runtime's entry calls this one function. */
+function createProvider(config: ProviderConfig, fetchImplementation: typeof fetch | undefined): ModelProvider {
+  switch (config.kind) {
+    case 'ollama':
+      return createOllamaProvider({
+        name: config.name,
+        baseUrl: config.baseUrl,
+        headers: config.headers,
+        limits: config.limits,
+        ...(fetchImplementation === undefined ? {} : { fetch: fetchImplementation }),
+      });
+    case 'openai':
+      return createOpenAIProvider(config, fetchImplementation);
+    case 'anthropic':
+      return createAnthropicProvider(config, fetchImplementation);
+    case 'openai-compatible':
+      return createOpenAICompatibleProvider(config, fetchImplementation);
+  }
+}
+
+/**
+ * Turns configuration into the model registry. Every runtime's entry calls this one function.
+ * Providers left out for a missing key, and alias models on them, get one start-up log line each.
+ */
 export function buildModelRegistry(config: Config, options: RegistryOptions = {}): ModelRegistry {
-  const ollama = createOllamaProvider({
-    baseUrl: config.OLLAMA_BASE_URL,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-  });
-  return new ModelRegistry([ollama], 'ollama');
+  const { logger } = options;
+  const providers = config.providers.map((provider) => createProvider(provider, options.fetch));
+  for (const provider of config.providers) {
+    logger?.info('provider configured', {
+      provider: provider.name,
+      kind: provider.kind,
+      host: new URL(provider.baseUrl).host,
+      models: provider.models ?? 'any',
+    });
+  }
+  for (const absent of config.absentProviders) {
+    logger?.info('provider not configured', { provider: absent.name, reason: absent.reason });
+  }
+
+  const absentNames = new Set(config.absentProviders.map((absent) => absent.name));
+  const aliases: Record<string, string[]> = {};
+  for (const [alias, chain] of Object.entries(config.MODEL_ALIASES)) {
+    aliases[alias] = chain.filter((model) => {
+      const provider = model.slice(0, Math.max(0, model.indexOf('/')));
+      if (!absentNames.has(provider)) return true;
+      logger?.warn('alias model left out: its provider is not configured', { alias, model });
+      return false;
+    });
+  }
+  try {
+    return new ModelRegistry(providers, { defaultProvider: config.DEFAULT_PROVIDER, aliases });
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: MODEL_ALIASES: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -1,4 +1,7 @@
 import type { LanguageModel, streamText } from 'ai';
+import type { ProviderKind, ProviderLimits } from '../provider-settings.ts';
+
+export type { ProviderKind, ProviderLimits };
 
 /** The AI SDK's provider options type, as streamText takes it. */
 export type ProviderOptions = NonNullable<Parameters<typeof streamText>[0]['providerOptions']>;
@@ -10,6 +13,12 @@ export interface ModelInfo {
   size?: number;
   size_bytes?: number;
   details?: Record<string, unknown>;
+  /** False when the provider did not answer; absent when it did. */
+  available?: boolean;
+  /** The error code of a provider that did not answer. */
+  error?: string;
+  /** An alias's models, tried in order. */
+  chain?: string[];
 }
 
 export interface ProviderHealth {
@@ -25,8 +34,20 @@ export interface GenerationParameters {
   stopSequences?: string[] | undefined;
 }
 
-/** Per-call hooks a provider's transport reports to the generation (e.g. "response headers arrived"). */
+/** What streamText takes besides the model and prompt: standard settings and provider options. */
+export interface CallSettings {
+  temperature?: number;
+  maxOutputTokens?: number;
+  topP?: number;
+  stopSequences?: string[];
+  providerOptions?: ProviderOptions;
+}
+
+/** Per-call hooks a provider's transport reports to the generation. */
 export interface CallObserver {
+  /** Response headers arrived, whatever the status: the header timeout stops. */
+  onResponse(): void;
+  /** A usable model response started (not an error status, not a web page): the answer may start. */
   onResponseHeaders(): void;
   /** The upstream's answer turned out broken after it started (error line, truncated body). */
   onStreamFailure(error: Error): void;
@@ -35,9 +56,24 @@ export interface CallObserver {
 /** One configured upstream, turned into AI SDK models. */
 export interface ModelProvider {
   readonly name: string;
+  readonly kind: ProviderKind;
+  readonly limits: ProviderLimits;
+  /** The models this provider serves; undefined lets any name through (the provider checks it). */
+  readonly models: readonly string[] | undefined;
   languageModel(modelName: string, observer: CallObserver): LanguageModel;
-  /** Provider-specific call options for the AI SDK (e.g. Ollama's `options` object). */
-  providerOptions(parameters: GenerationParameters): ProviderOptions;
+  /** The call settings for the AI SDK (standard ones, or provider options where the provider ignores those). */
+  callSettings(parameters: GenerationParameters): CallSettings;
   listModels(signal: AbortSignal): Promise<ModelInfo[]>;
   health(signal: AbortSignal): Promise<ProviderHealth>;
+}
+
+/** The standard AI SDK call settings for providers that honour them (all but Ollama's). */
+export function standardCallSettings(parameters: GenerationParameters): CallSettings {
+  const settings: CallSettings = {};
+  if (parameters.temperature !== undefined) settings.temperature = parameters.temperature;
+  if (parameters.topP !== undefined) settings.topP = parameters.topP;
+  if (parameters.maxOutputTokens !== undefined) settings.maxOutputTokens = parameters.maxOutputTokens;
+  if (parameters.stopSequences !== undefined && parameters.stopSequences.length > 0)
+    settings.stopSequences = parameters.stopSequences;
+  return settings;
 }

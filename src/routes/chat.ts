@@ -2,6 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { chatRequestSchema, chatResponseSchema } from '../schemas/chat.ts';
 import { errorResponses, errorSchema, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
+import { answerHeaders } from '../services/answer-headers.ts';
 import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
 import type { PreparedTurn } from '../services/chat-service.ts';
 import { streamGeneration } from '../streaming/generation-stream.ts';
@@ -36,12 +37,13 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
           conversation_id: turn.conversationId,
           message_id: turn.assistantMessageId,
           response: outcome.text,
-          model: turn.model.id,
+          model: outcome.model.id,
           finish_reason: outcome.finishReason,
           usage: usageOf(outcome),
           timestamp: c.var.services.now().toISOString(),
         },
         200,
+        answerHeaders(outcome),
       );
     },
   );
@@ -74,7 +76,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
           done: true,
           conversation_id: turn.conversationId,
           message_id: turn.assistantMessageId,
-          model: turn.model.id,
+          model: outcome.model.id,
           finish_reason: outcome.finishReason,
           usage: usageOf(outcome),
         }),

@@ -3,16 +3,18 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
 import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
+import { answerHeaders } from '../services/answer-headers.ts';
 import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
 import { statelessGeneration, type StatelessRequest } from '../services/stateless-generation.ts';
 import { streamGeneration } from '../streaming/generation-stream.ts';
 
-/** Runs a stateless generation to the end; throws its error, if any, for onError. */
+/** Runs a stateless generation to the end and sets the headers naming the model; throws its error, if any, for onError. */
 export async function generateWhole(c: Context<AppEnv>, request: StatelessRequest) {
-  const { model, input } = statelessGeneration(c.var.services, request);
+  const { input } = statelessGeneration(c.var.services, request);
   const outcome = await runGeneration(input(c.req.raw.signal));
   if (outcome.error) throw outcome.error;
-  return { model, outcome };
+  for (const [name, value] of Object.entries(answerHeaders(outcome))) c.header(name, value);
+  return { model: outcome.model, outcome };
 }
 
 /** Streams a stateless generation as SSE with the given event shapes. */
@@ -22,7 +24,7 @@ export function streamStateless(
   events: { token: (text: string) => unknown; done: (outcome: GenerationOutcome, model: string) => unknown },
 ): Promise<Response> {
   const { config, logger } = c.var.services;
-  const { model, input } = statelessGeneration(c.var.services, request);
+  const { input } = statelessGeneration(c.var.services, request);
   return streamGeneration({
     signal: c.req.raw.signal,
     keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
@@ -30,7 +32,7 @@ export function streamStateless(
     run: (sink, signal) => runGeneration(input(signal), sink),
     tokenEvent: events.token,
     settle: async () => {},
-    doneEvent: (outcome) => events.done(outcome, model.id),
+    doneEvent: (outcome) => events.done(outcome, outcome.model.id),
     runInBackground: c.var.runInBackground,
     logger,
   });

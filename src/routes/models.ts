@@ -10,6 +10,9 @@ const modelSchema = z
     size: z.number().optional(),
     size_bytes: z.number().optional(),
     details: z.record(z.string(), z.unknown()).optional(),
+    available: z.boolean().optional().openapi({ description: 'false when the provider did not answer (listed as provider/*)' }),
+    error: z.string().optional().openapi({ description: 'The error code of a provider that did not answer' }),
+    chain: z.array(z.string()).optional().openapi({ description: "An alias's models, tried in order" }),
   })
   .openapi('Model');
 
@@ -24,7 +27,10 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
         method: 'get',
         path,
         tags: ['Models'],
-        summary: "The models the providers offer (Ollama's installed models from /api/tags)",
+        summary: "Every provider's models (Ollama's from /api/tags, the configured cloud models) and the aliases",
+        description:
+          'A provider that does not answer is listed as `provider/*` with `available: false`; an alias has `provider: "alias"` and its `chain`. ' +
+          'Only when nothing at all can be listed is the failure the answer.',
         responses: {
           200: jsonContent(modelsResponse, 'Models, named provider/model'),
           502: errorResponses[502],

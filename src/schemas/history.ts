@@ -52,6 +52,10 @@ export const messageSchema = z
     finish_reason: z.string().optional(),
     error_code: z.string().optional(),
     usage: usageSchema.optional(),
+    cost_usd: z
+      .number()
+      .optional()
+      .openapi({ description: "The answer's cost in US dollars, when its model has a price (MODEL_PRICES)" }),
   })
   .openapi('Message');
 
@@ -95,6 +99,7 @@ export function toMessage(row: MessageRow): z.infer<typeof messageSchema> {
     ...(row.finishReason === null ? {} : { finish_reason: row.finishReason }),
     ...(row.errorCode === null ? {} : { error_code: row.errorCode }),
     ...(hasUsage ? { usage: { input_tokens: row.inputTokens, output_tokens: row.outputTokens } } : {}),
+    ...(row.costUsd === null ? {} : { cost_usd: row.costUsd }),
   };
 }
 

@@ -4,17 +4,20 @@ import type { ConversationStore } from '../db/conversation-store.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
-import type { ModelRegistry, ResolvedModel } from '../providers/model-registry.ts';
+import type { ModelRegistry, ModelRoute } from '../providers/model-registry.ts';
 import type { ChatRequestBody } from '../schemas/chat.ts';
 import type { GenerationInput, GenerationOutcome } from './generation.ts';
+import { costOf } from './pricing.ts';
 import { retryTransient } from './retry-transient.ts';
+import { retrySettings } from './retry-policy.ts';
 
 export interface PreparedTurn {
   conversationId: string;
   userMessageId: string;
   assistantMessageId: string;
   generationId: string;
-  model: ResolvedModel;
+  /** The requested model and its fallbacks. */
+  route: ModelRoute;
   startedAt: string;
   system: string | undefined;
   messages: ModelMessage[];
@@ -61,7 +64,7 @@ export class ChatService {
    */
   async begin(ownerId: string, request: ChatRequestBody): Promise<PreparedTurn> {
     const { config, store, registry } = this.dependencies;
-    const model = registry.resolve(request.model ?? defaultModelName(config));
+    const route = registry.resolve(request.model ?? defaultModelName(config));
     const history =
       request.conversation_id === undefined
         ? []
@@ -75,7 +78,7 @@ export class ChatService {
       generationId,
       lockExpiresAt: now.getTime() + (config.REQUEST_TIMEOUT_SECONDS + 60) * 1000,
       now: startedAt,
-      model: model.id,
+      model: route.model.id,
       userMessage: {
         id: crypto.randomUUID(),
         role: 'user' as const,
@@ -102,7 +105,7 @@ export class ChatService {
       userMessageId: turn.userMessage.id,
       assistantMessageId: crypto.randomUUID(),
       generationId,
-      model,
+      route,
       startedAt,
       system: request.system ?? config.SYSTEM_PROMPT,
       messages: [...history, { role: 'user', content: request.message }],
@@ -111,15 +114,17 @@ export class ChatService {
   }
 
   generationInput(turn: PreparedTurn, signal: AbortSignal): GenerationInput {
-    const { config } = this.dependencies;
+    const { config, logger } = this.dependencies;
     return {
-      model: turn.model,
+      model: turn.route.model,
+      fallbacks: turn.route.fallbacks,
       system: turn.system,
       messages: turn.messages,
       parameters: turn.parameters,
       signal,
-      firstTokenTimeoutMs: config.FIRST_TOKEN_TIMEOUT_SECONDS * 1000,
       totalTimeoutMs: config.REQUEST_TIMEOUT_SECONDS * 1000,
+      retry: retrySettings(config),
+      logger,
     };
   }
 
@@ -136,7 +141,8 @@ export class ChatService {
             role: 'assistant',
             content: outcome.text,
             status: outcome.status,
-            model: turn.model.id,
+            model: outcome.model.id,
+            costUsd: costOf(this.dependencies.config.MODEL_PRICES, outcome.model.id, outcome.inputTokens, outcome.outputTokens),
             finishReason: outcome.finishReason,
             inputTokens: outcome.inputTokens,
             outputTokens: outcome.outputTokens,

@@ -1,28 +1,42 @@
-import { streamText, type ModelMessage } from 'ai';
+import type { ModelMessage } from 'ai';
 import { AppError } from '../errors/app-error.ts';
-import { toUpstreamError } from '../errors/upstream-error.ts';
+import type { Logger } from '../logger.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
+import { runAttempt, type AttemptResult, type GenerationStatus } from './generation-attempt.ts';
+import { defaultRetrySettings, delayBeforeRetry, sleep, type RetrySettings } from './retry-policy.ts';
+
+export type { GenerationStatus };
 
 export interface GenerationInput {
   model: ResolvedModel;
+  /** Models tried in order when `model` fails before any text (an alias's chain). */
+  fallbacks?: readonly ResolvedModel[];
   system?: string | undefined;
   messages: ModelMessage[];
   parameters: GenerationParameters;
   /** The client's signal: when it aborts, the upstream call is cancelled and the outcome is `aborted`. */
   signal: AbortSignal;
-  firstTokenTimeoutMs: number;
+  /** Overrides every provider's own first-token limit. */
+  firstTokenTimeoutMs?: number;
+  /** The whole generation, retries and fallbacks included. */
   totalTimeoutMs: number;
+  retry?: RetrySettings;
+  logger?: Logger;
+}
+
+/** Which model's answer starts the response, and after how many fallbacks. */
+export interface AnswerStart {
+  model: ResolvedModel;
+  fallbackCount: number;
 }
 
 export interface GenerationSink {
   /** The upstream answered (its response headers arrived, or the first text did). Called once, before any text. */
-  onStart?(): void;
+  onStart?: (start: AnswerStart) => void;
   /** A piece of text; awaiting it applies the client's back-pressure to the upstream. */
-  onText?(text: string): void | Promise<void>;
+  onText?: (text: string) => void | Promise<void>;
 }
-
-export type GenerationStatus = 'complete' | 'aborted' | 'error';
 
 export interface GenerationOutcome {
   status: GenerationStatus;
@@ -35,108 +49,107 @@ export interface GenerationOutcome {
   error: AppError | undefined;
   latencyMs: number;
   timeToFirstTokenMs: number | null;
+  /** The model that answered (or, on failure, the last one tried). */
+  model: ResolvedModel;
+  /** How far down the fallback chain the answer came from (0: the requested model). */
+  fallbackCount: number;
+  /** Upstream calls made (retries and fallbacks included). */
+  attempts: number;
 }
 
+const noText = () => undefined;
+
+/** The result when the deadline passed before an attempt could start. */
+const outOfTime = (): AttemptResult => ({
+  status: 'error',
+  started: false,
+  text: '',
+  finishReason: null,
+  inputTokens: null,
+  outputTokens: null,
+  error: new AppError('TIMEOUT', 'The model server did not answer in time'),
+  retry: 'none',
+  retryAfterMs: undefined,
+  firstTextAt: null,
+});
+
 /**
- * Runs one model call through the AI SDK's streamText and always settles with an outcome; it never
- * throws. Every call path (JSON and SSE) uses it, so timeouts, aborts and error mapping are the same
- * everywhere. It reads the full stream itself instead of relying on onFinish, which does not run on
- * abort (RELIABILITY.md pitfall 1).
+ * The one retry layer. Runs the model, and when it fails before any text (nothing reached the client):
+ * tries it again after a backoff (or the upstream's Retry-After) for passing faults, up to the
+ * provider's attempts, then moves down the fallback chain; all inside the generation's total deadline.
+ * The AI SDK's own retries stay off (`maxRetries: 0`), so upstream hits match this policy exactly.
+ * Every call path (JSON and SSE) uses it. It never throws.
  */
 export async function runGeneration(input: GenerationInput, sink: GenerationSink = {}): Promise<GenerationOutcome> {
-  const controller = new AbortController();
-  let stopReason: 'client' | 'timeout' | undefined;
-  const stop = (reason: 'client' | 'timeout') => {
-    stopReason ??= reason;
-    controller.abort();
-  };
-  const onClientAbort = () => {
-    stop('client');
-  };
   const startedAt = performance.now();
-  const firstTokenTimer = setTimeout(stop, input.firstTokenTimeoutMs, 'timeout');
-  const totalTimer = setTimeout(stop, input.totalTimeoutMs, 'timeout');
-  if (input.signal.aborted) onClientAbort();
-  else input.signal.addEventListener('abort', onClientAbort, { once: true });
-
+  const deadline = startedAt + input.totalTimeoutMs;
+  const chain = [input.model, ...(input.fallbacks ?? [])];
+  const settings = input.retry ?? defaultRetrySettings;
+  let model = input.model;
+  let fallbackCount = 0;
+  let attempts = 0;
   let started = false;
-  const markStarted = () => {
-    if (started) return;
-    started = true;
-    sink.onStart?.();
+  const hooks = {
+    onStart: () => {
+      if (started) return;
+      started = true;
+      sink.onStart?.({ model, fallbackCount });
+    },
+    onText: sink.onText ?? noText,
   };
-  const texts: string[] = [];
-  let timeToFirstTokenMs: number | null = null;
-  let finishReason: string | null = null;
-  let inputTokens: number | null = null;
-  let outputTokens: number | null = null;
-  let failure: unknown;
-  let streamFailure: Error | undefined;
 
-  try {
-    const result = streamText({
-      model: input.model.provider.languageModel(input.model.modelName, {
-        onResponseHeaders: markStarted,
-        onStreamFailure: (error) => {
-          streamFailure ??= error;
+  let result = outOfTime();
+  chain: for (const [index, candidate] of chain.entries()) {
+    model = candidate;
+    fallbackCount = index;
+    const { limits } = candidate.provider;
+    for (let attempt = 1; ; attempt += 1) {
+      if (deadline - performance.now() <= 0) {
+        result = outOfTime();
+        break chain;
+      }
+      const lastChance = index === chain.length - 1 && attempt >= limits.maxAttempts && attempts > 0;
+      const firstTokenTimeoutMs = input.firstTokenTimeoutMs ?? limits.firstTokenTimeoutMs;
+      result = await runAttempt(
+        {
+          model: candidate,
+          system: input.system,
+          messages: input.messages,
+          parameters: input.parameters,
+          signal: input.signal,
+          deadline,
+          // The last chance gets the time that is left: there is nothing to fall back to (RELIABILITY.md case 6).
+          headersTimeoutMs: lastChance ? Infinity : Math.min(limits.headersTimeoutMs, firstTokenTimeoutMs),
+          firstTokenTimeoutMs: lastChance ? Infinity : firstTokenTimeoutMs,
+          tokenGapTimeoutMs: limits.tokenGapTimeoutMs,
         },
-      }),
-      ...(input.system === undefined ? {} : { instructions: input.system }),
-      messages: input.messages,
-      providerOptions: input.model.provider.providerOptions(input.parameters),
-      maxRetries: 0,
-      abortSignal: controller.signal,
-      onError: () => {
-        // Errors arrive as 'error' parts below; the default handler would log them raw.
-      },
-    });
-    for await (const part of result.stream) {
-      if (part.type === 'text-delta') {
-        if (part.text === '') continue;
-        if (timeToFirstTokenMs === null) {
-          timeToFirstTokenMs = performance.now() - startedAt;
-          clearTimeout(firstTokenTimer);
-          markStarted();
-        }
-        texts.push(part.text);
-        await sink.onText?.(part.text);
-      } else if (part.type === 'finish') {
-        finishReason = part.finishReason;
-        inputTokens = part.totalUsage.inputTokens ?? null;
-        outputTokens = part.totalUsage.outputTokens ?? null;
-      } else if (part.type === 'error') {
-        failure ??= part.error;
+        hooks,
+      );
+      attempts += 1;
+      if (result.status !== 'error' || result.retry === 'none') break chain;
+      input.logger?.warn('model call failed', { model: candidate.id, attempt, code: result.error?.code, next: result.retry });
+      if (result.retry === 'next' || attempt >= limits.maxAttempts) break;
+      const delay = delayBeforeRetry(result.retryAfterMs, attempt, settings, deadline - performance.now());
+      if (delay === undefined) break;
+      if (!(await sleep(delay, input.signal))) {
+        result = { ...result, status: 'aborted', error: undefined };
+        break chain;
       }
     }
-  } catch (error) {
-    failure ??= error;
-  } finally {
-    failure ??= streamFailure;
-    clearTimeout(firstTokenTimer);
-    clearTimeout(totalTimer);
-    input.signal.removeEventListener('abort', onClientAbort);
   }
 
-  let status: GenerationStatus = 'complete';
-  let error: AppError | undefined;
-  if (stopReason === 'client') {
-    status = 'aborted';
-  } else if (stopReason === 'timeout') {
-    status = 'error';
-    error = new AppError('TIMEOUT', 'The model server did not answer in time');
-  } else if (failure !== undefined) {
-    status = 'error';
-    error = toUpstreamError(failure, { started });
-  }
   return {
-    status,
+    status: result.status,
     started,
-    text: texts.join(''),
-    finishReason: status === 'complete' ? finishReason : status === 'aborted' ? 'aborted' : 'error',
-    inputTokens,
-    outputTokens,
-    error,
+    text: result.text,
+    finishReason: result.status === 'complete' ? result.finishReason : result.status === 'aborted' ? 'aborted' : 'error',
+    inputTokens: result.inputTokens,
+    outputTokens: result.outputTokens,
+    error: result.error,
     latencyMs: performance.now() - startedAt,
-    timeToFirstTokenMs,
+    timeToFirstTokenMs: result.firstTextAt === null ? null : result.firstTextAt - startedAt,
+    model,
+    fallbackCount,
+    attempts,
   };
 }

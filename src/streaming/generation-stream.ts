@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.ts';
-import type { GenerationOutcome, GenerationSink } from '../services/generation.ts';
+import { answerHeaders } from '../services/answer-headers.ts';
+import type { AnswerStart, GenerationOutcome, GenerationSink } from '../services/generation.ts';
 import { createSseStream, sseHeaders } from './sse-stream.ts';
 
 export interface GenerationStreamOptions {
@@ -25,6 +26,7 @@ export interface GenerationStreamOptions {
  * Streams a generation as SSE. Until the upstream has answered nothing is sent, so a failure before
  * then is an ordinary JSON error with its status (thrown from here). Afterwards a failure ends the
  * stream with an `error` event and no `done`. A client that disconnects cancels the upstream call.
+ * `X-Model` (and `X-Fallback-Count`) name the model whose answer started the stream.
  */
 export async function streamGeneration(options: GenerationStreamOptions): Promise<Response> {
   const clientGone = new AbortController();
@@ -34,9 +36,11 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
       clientGone.abort();
     },
   });
-  let markStarted!: () => void;
+  let answerStart: AnswerStart | undefined;
+  let markStarted!: (start: AnswerStart) => void;
   const started = new Promise<'started'>((resolve) => {
-    markStarted = () => {
+    markStarted = (start) => {
+      answerStart = start;
       resolve('started');
     };
   });
@@ -73,5 +77,6 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
       }
     }),
   );
-  return options.respond(sse.readable, { ...sseHeaders, ...options.headers });
+  const start = answerStart ?? (await generation);
+  return options.respond(sse.readable, { ...sseHeaders, ...options.headers, ...answerHeaders(start) });
 }

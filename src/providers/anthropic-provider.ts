@@ -1,0 +1,18 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import type { ProviderConfig } from '../provider-settings.ts';
+import { createCloudProvider } from './cloud-provider.ts';
+import type { ModelProvider } from './model-provider.ts';
+
+/** Anthropic's Messages API through `@ai-sdk/anthropic`. */
+export function createAnthropicProvider(config: ProviderConfig, fetchImplementation?: typeof fetch): ModelProvider {
+  const apiKey = config.apiKey ?? '';
+  return createCloudProvider(
+    config,
+    {
+      model: (modelName, fetchForCall) =>
+        createAnthropic({ baseURL: config.baseUrl, apiKey, headers: config.headers, fetch: fetchForCall })(modelName),
+      authHeaders: { 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' },
+    },
+    fetchImplementation,
+  );
+}

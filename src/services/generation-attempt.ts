@@ -1,0 +1,199 @@
+import { streamText, type ModelMessage } from 'ai';
+import { AppError } from '../errors/app-error.ts';
+import { classifyUpstreamFailure, type RetryDisposition } from '../errors/upstream-error.ts';
+import type { GenerationParameters } from '../providers/model-provider.ts';
+import type { ResolvedModel } from '../providers/model-registry.ts';
+import { UpstreamStreamError } from '../providers/upstream-stream-error.ts';
+
+export type GenerationStatus = 'complete' | 'aborted' | 'error';
+
+/** Why an attempt was stopped from here: the client left, or one of its time limits passed. */
+type StopReason = 'client' | 'headers' | 'first-token' | 'token-gap' | 'deadline';
+
+export interface AttemptRequest {
+  model: ResolvedModel;
+  system?: string | undefined;
+  messages: ModelMessage[];
+  parameters: GenerationParameters;
+  /** The client's signal. */
+  signal: AbortSignal;
+  /** `performance.now()` after which the whole generation is over (retries included). */
+  deadline: number;
+  headersTimeoutMs: number;
+  firstTokenTimeoutMs: number;
+  tokenGapTimeoutMs: number;
+}
+
+export interface AttemptHooks {
+  /** A usable response started (headers of a model answer, or its first text). */
+  onStart(): void;
+  onText(text: string): void | Promise<void>;
+}
+
+export interface AttemptResult {
+  status: GenerationStatus;
+  started: boolean;
+  text: string;
+  finishReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  error: AppError | undefined;
+  /** What may follow a failure; always 'none' once text was received (it may have reached the client). */
+  retry: RetryDisposition;
+  retryAfterMs: number | undefined;
+  /** `performance.now()` of the first text, or null. */
+  firstTextAt: number | null;
+}
+
+const timeoutMessages: Record<Exclude<StopReason, 'client'>, string> = {
+  headers: 'The model server did not send response headers in time',
+  'first-token': 'The model server did not start answering in time',
+  'token-gap': 'The model server stopped sending the answer',
+  deadline: 'The model server did not answer in time',
+};
+
+/**
+ * One call of one model through the AI SDK's streamText, with its own time limits: to the response
+ * headers, to the first token, between tokens, and the generation's deadline. It reads the whole
+ * stream itself (onFinish does not run on abort, RELIABILITY.md pitfall 1) and never throws.
+ */
+export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): Promise<AttemptResult> {
+  const controller = new AbortController();
+  let stopReason: StopReason | undefined;
+  const stop = (reason: StopReason) => {
+    stopReason ??= reason;
+    controller.abort();
+  };
+  const onClientAbort = () => {
+    stop('client');
+  };
+  const remainingMs = request.deadline - performance.now();
+  // A limit that would end after the deadline is left to the deadline (which is final: no retry follows it).
+  const limit = (milliseconds: number, reason: StopReason) =>
+    milliseconds < remainingMs ? setTimeout(stop, milliseconds, reason) : undefined;
+  let headersTimer = limit(request.headersTimeoutMs, 'headers');
+  const firstTokenTimer = limit(request.firstTokenTimeoutMs, 'first-token');
+  const deadlineTimer = setTimeout(stop, Math.max(0, remainingMs), 'deadline');
+  if (request.signal.aborted) onClientAbort();
+  else request.signal.addEventListener('abort', onClientAbort, { once: true });
+
+  // The gap timer is re-armed only when it fires, not per token: a token just updates lastActivityAt.
+  const gapMs = request.tokenGapTimeoutMs;
+  let gapTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastActivityAt = 0;
+  let waitingForClient = false;
+  const checkGap = () => {
+    const idleMs = performance.now() - lastActivityAt;
+    if (!waitingForClient && idleMs >= gapMs) stop('token-gap');
+    else gapTimer = setTimeout(checkGap, waitingForClient ? gapMs : gapMs - idleMs);
+  };
+  const markActivity = () => {
+    lastActivityAt = performance.now();
+    if (gapTimer !== undefined) return;
+    clearTimeout(firstTokenTimer);
+    clearTimeout(headersTimer);
+    gapTimer = setTimeout(checkGap, gapMs);
+  };
+
+  let started = false;
+  const markStarted = () => {
+    if (started) return;
+    started = true;
+    hooks.onStart();
+  };
+  const texts: string[] = [];
+  let firstTextAt: number | null = null;
+  let finishReason: string | null = null;
+  let inputTokens: number | null = null;
+  let outputTokens: number | null = null;
+  let failure: unknown;
+  let streamFailure: Error | undefined;
+
+  try {
+    const { model } = request;
+    const result = streamText({
+      model: model.provider.languageModel(model.modelName, {
+        onResponse: () => {
+          clearTimeout(headersTimer);
+          headersTimer = undefined;
+        },
+        onResponseHeaders: markStarted,
+        onStreamFailure: (error) => {
+          streamFailure ??= error;
+        },
+      }),
+      ...(request.system === undefined ? {} : { instructions: request.system }),
+      messages: request.messages,
+      ...model.provider.callSettings(request.parameters),
+      maxRetries: 0,
+      abortSignal: controller.signal,
+      onError: () => {
+        // Errors arrive as 'error' parts below; the default handler would log them raw.
+      },
+    });
+    for await (const part of result.stream) {
+      if (part.type === 'text-delta') {
+        if (part.text === '') continue;
+        if (firstTextAt === null) {
+          firstTextAt = performance.now();
+          markStarted();
+        }
+        markActivity();
+        texts.push(part.text);
+        waitingForClient = true;
+        await hooks.onText(part.text);
+        waitingForClient = false;
+        lastActivityAt = performance.now();
+      } else if (part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
+        markActivity();
+      } else if (part.type === 'finish') {
+        finishReason = part.finishReason;
+        inputTokens = part.totalUsage.inputTokens ?? null;
+        outputTokens = part.totalUsage.outputTokens ?? null;
+      } else if (part.type === 'error') {
+        failure ??= part.error;
+      }
+    }
+  } catch (error) {
+    failure ??= error;
+  } finally {
+    failure ??= streamFailure;
+    clearTimeout(headersTimer);
+    clearTimeout(firstTokenTimer);
+    clearTimeout(deadlineTimer);
+    clearTimeout(gapTimer);
+    request.signal.removeEventListener('abort', onClientAbort);
+  }
+  // OpenAI's and Anthropic's SDKs report a stream that ended without its finish as 'interrupted'.
+  if (failure === undefined && finishReason === 'interrupted')
+    failure = new UpstreamStreamError('The model server ended the answer before it was complete', 'truncated');
+
+  const textReceived = texts.length > 0;
+  const result: AttemptResult = {
+    status: 'complete',
+    started,
+    text: texts.join(''),
+    finishReason,
+    inputTokens,
+    outputTokens,
+    error: undefined,
+    retry: 'none',
+    retryAfterMs: undefined,
+    firstTextAt,
+  };
+  if (stopReason === 'client') {
+    result.status = 'aborted';
+  } else if (stopReason !== undefined) {
+    result.status = 'error';
+    result.error = new AppError('TIMEOUT', timeoutMessages[stopReason]);
+    // Waiting for a model that has not started is what fallbacks are for; a deadline is final.
+    result.retry = !textReceived && stopReason !== 'deadline' ? 'next' : 'none';
+  } else if (failure !== undefined) {
+    const classified = classifyUpstreamFailure(failure, { started });
+    result.status = 'error';
+    result.error = classified.error;
+    result.retry = textReceived ? 'none' : classified.retry;
+    result.retryAfterMs = classified.retryAfterMs;
+  }
+  return result;
+}

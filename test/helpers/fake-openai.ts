@@ -1,0 +1,177 @@
+/**
+ * A fake OpenAI Chat Completions server (also the fake for OpenAI-compatible providers): real HTTP on
+ * 127.0.0.1, `/v1/chat/completions` as SSE chunks exactly as OpenAI sends them (role chunk, content
+ * chunks, the finish_reason chunk, a usage chunk when `stream_options.include_usage`, `data: [DONE]`),
+ * JSON when not streaming, and OpenAI's error bodies. Scriptable like the fake Ollama (see
+ * fake-upstream-server.ts). Only `/v1/chat/completions` and `/v1/models` exist: a call to the
+ * Responses API gets OpenAI's 404.
+ */
+import type { IncomingMessage } from 'node:http';
+import {
+  startFakeUpstream,
+  type FakeUpstream,
+  type FakeUpstreamBehaviour,
+  type GenerationContext,
+  type WireFormat,
+} from './fake-upstream-server.ts';
+
+export const OPENAI_MODELS: readonly string[] = ['gpt-4o-mini', 'gpt-4o'];
+
+export interface FakeOpenAIOptions extends Partial<FakeUpstreamBehaviour> {
+  /** The key the fake accepts as `Authorization: Bearer …`; undefined accepts any. */
+  apiKey?: string;
+  models?: string[];
+}
+
+const created = 1_763_892_000;
+const fingerprint = 'fp_44709d6fcb';
+
+function errorBody(type: string, message: string, code: string | null, param: string | null = null) {
+  return { error: { message, type, param, code } };
+}
+
+/** OpenAI's error body for a status, with the texts OpenAI sends. */
+export function openaiErrorBody(status: number, message?: string): unknown {
+  switch (status) {
+    case 400:
+      return errorBody(
+        'invalid_request_error',
+        message ?? "Invalid value for 'temperature': must be between 0 and 2.",
+        null,
+        'temperature',
+      );
+    case 401:
+      return errorBody(
+        'invalid_request_error',
+        message ??
+          'Incorrect API key provided: sk-wrong. You can find your API key at https://platform.openai.com/account/api-keys.',
+        'invalid_api_key',
+      );
+    case 404:
+      return errorBody(
+        'invalid_request_error',
+        message ?? 'The model `gpt-x` does not exist or you do not have access to it.',
+        'model_not_found',
+      );
+    case 429:
+      return errorBody(
+        'requests',
+        message ??
+          'Rate limit reached for gpt-4o-mini in organization org-abc123 on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s. Visit https://platform.openai.com/account/rate-limits to learn more.',
+        'rate_limit_exceeded',
+      );
+    case 502:
+    case 503:
+      return errorBody('server_error', message ?? 'The server is overloaded or not ready yet.', null);
+    default:
+      return errorBody(
+        'server_error',
+        message ?? 'The server had an error while processing your request. Sorry about that!',
+        null,
+      );
+  }
+}
+
+const includeUsage = (context: GenerationContext) =>
+  (context.body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
+
+function chunk(context: GenerationContext, choices: unknown[], usage?: unknown): string {
+  const payload: Record<string, unknown> = {
+    id: 'chatcmpl-fake123',
+    object: 'chat.completion.chunk',
+    created,
+    model: context.model,
+    system_fingerprint: fingerprint,
+    choices,
+  };
+  if (includeUsage(context)) payload['usage'] = usage ?? null;
+  return `data: ${JSON.stringify(payload)}\n\n`;
+}
+
+function usageOf(context: GenerationContext) {
+  const completion = context.behaviour.tokens.length;
+  return {
+    prompt_tokens: context.inputTokens,
+    completion_tokens: completion,
+    total_tokens: context.inputTokens + completion,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+}
+
+export function openaiWire(apiKey: string | undefined): WireFormat {
+  return {
+    generationPath: '/v1/chat/completions',
+    checkAuth(req: IncomingMessage) {
+      const authorization = req.headers.authorization;
+      if (authorization === undefined)
+        return {
+          status: 401,
+          body: errorBody(
+            'invalid_request_error',
+            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            null,
+          ),
+        };
+      if (apiKey !== undefined && authorization !== `Bearer ${apiKey}`) {
+        const shown = authorization.replace(/^Bearer /, '');
+        return {
+          status: 401,
+          body: openaiErrorBody(
+            401,
+            `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          ),
+        };
+      }
+      return null;
+    },
+    errorBody: openaiErrorBody,
+    modelNotFound: (model) => ({
+      status: 404,
+      body: openaiErrorBody(404, `The model \`${model}\` does not exist or you do not have access to it.`),
+    }),
+    modelsList: (models) => ({
+      object: 'list',
+      data: models.map((id) => ({ id, object: 'model', created, owned_by: 'system' })),
+    }),
+    streams: (body) => body['stream'] === true,
+    json: (context, text) => ({
+      id: 'chatcmpl-fake123',
+      object: 'chat.completion',
+      created,
+      model: context.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: text, refusal: null, annotations: [] },
+          logprobs: null,
+          finish_reason: 'stop',
+        },
+      ],
+      ...(context.behaviour.usage ? { usage: usageOf(context) } : {}),
+      service_tier: 'default',
+      system_fingerprint: fingerprint,
+    }),
+    prelude: (context) =>
+      chunk(context, [
+        { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
+      ]),
+    token: (context, text) => chunk(context, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+    finish: (context) => {
+      const last = chunk(context, [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]);
+      return includeUsage(context) && context.behaviour.usage ? last + chunk(context, [], usageOf(context)) : last;
+    },
+    doneMarker: () => 'data: [DONE]\n\n',
+    errorEvent: (message) => `data: ${JSON.stringify(errorBody('server_error', message, null))}\n\n`,
+  };
+}
+
+export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
+  const { apiKey, models, ...behaviour } = options;
+  return startFakeUpstream(openaiWire(apiKey), models ?? [...OPENAI_MODELS], behaviour);
+}
