@@ -108,7 +108,9 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
         result = outOfTime();
         break chain;
       }
-      const lastChance = index === chain.length - 1 && attempt >= limits.maxAttempts && attempts > 0;
+      // A time limit before the first token moves down the chain, so on the last model after a failure
+      // nothing is left to move to: it gets the time that is left (RELIABILITY.md case 6).
+      const lastChance = index === chain.length - 1 && attempts > 0;
       const firstTokenTimeoutMs = input.firstTokenTimeoutMs ?? limits.firstTokenTimeoutMs;
       result = await runAttempt(
         {
@@ -118,7 +120,6 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
           parameters: input.parameters,
           signal: input.signal,
           deadline,
-          // The last chance gets the time that is left: there is nothing to fall back to (RELIABILITY.md case 6).
           headersTimeoutMs: lastChance ? Infinity : Math.min(limits.headersTimeoutMs, firstTokenTimeoutMs),
           firstTokenTimeoutMs: lastChance ? Infinity : firstTokenTimeoutMs,
           tokenGapTimeoutMs: limits.tokenGapTimeoutMs,
