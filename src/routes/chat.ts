@@ -23,6 +23,9 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       path: '/api/chat',
       tags: ['Chat'],
       summary: 'Send a message in a conversation and get the whole answer',
+      description:
+        '`model` may be `provider/model`, a bare name (DEFAULT_PROVIDER) or an alias with a fallback chain. The answer names the model ' +
+        'that answered in `model` and `X-Model`, and `X-Fallback-Count` when a fallback answered.',
       request: { body },
       responses: { 200: jsonContent(chatResponseSchema, 'The answer'), 409: conflictResponse, ...errorResponses },
     }),
@@ -57,7 +60,8 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       description:
         'Events: `data: {"token":"…"}` per piece of text, then `data: {"done":true,"conversation_id","message_id","model","finish_reason","usage"}`. ' +
         'A `: keep-alive` comment goes out when nothing was sent for KEEPALIVE_SECONDS. Errors before the stream starts are JSON errors; ' +
-        'after, the stream ends with `data: {"error":"…","code":"…"}` and no done event. A disconnect cancels the model call and stores the partial answer as aborted.',
+        'after, the stream ends with `data: {"error":"…","code":"…"}` and no done event. A disconnect cancels the model call and stores the partial answer as aborted. ' +
+        '`X-Model` (and `X-Fallback-Count`) name the model whose response started the stream; the done event names the model that answered.',
       request: { body },
       responses: { 200: sseContent('The answer as SSE'), 409: conflictResponse, ...errorResponses },
     }),
