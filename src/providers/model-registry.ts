@@ -31,8 +31,8 @@ export class ModelRegistry {
   private readonly defaultProviderName: string;
   private readonly aliases: Map<string, ResolvedModel[]>;
 
-  constructor(providers: ModelProvider[], options: RegistryOptions | string) {
-    const { defaultProvider, aliases = {} } = typeof options === 'string' ? { defaultProvider: options } : options;
+  constructor(providers: ModelProvider[], options: RegistryOptions) {
+    const { defaultProvider, aliases = {} } = options;
     this.defaultProviderName = defaultProvider;
     this.providers = new Map(providers.map((provider) => [provider.name, provider]));
     if (!this.providers.has(defaultProvider)) throw new Error(`default provider ${defaultProvider} is not configured`);

@@ -87,9 +87,9 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
     if (!waitingForClient && idleMs >= gapMs) stop('token-gap');
     else gapTimer = setTimeout(checkGap, waitingForClient ? gapMs : gapMs - idleMs);
   };
-  const markActivity = () => {
+  /** The first output: the limits before it stop, the gap limit starts. */
+  const startGapLimit = () => {
     lastActivityAt = performance.now();
-    if (gapTimer !== undefined) return;
     clearTimeout(firstTokenTimer);
     clearTimeout(headersTimer);
     gapTimer = setTimeout(checkGap, gapMs);
@@ -138,14 +138,15 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
           firstTextAt = performance.now();
           markStarted();
         }
-        markActivity();
+        if (gapTimer === undefined) startGapLimit();
         texts.push(part.text);
         waitingForClient = true;
         await hooks.onText(part.text);
         waitingForClient = false;
         lastActivityAt = performance.now();
       } else if (part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
-        markActivity();
+        if (gapTimer === undefined) startGapLimit();
+        else lastActivityAt = performance.now();
       } else if (part.type === 'finish') {
         finishReason = part.finishReason;
         inputTokens = part.totalUsage.inputTokens ?? null;
