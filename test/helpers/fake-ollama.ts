@@ -18,6 +18,7 @@ import {
   withLatest,
   type GenerationKind,
 } from './fake-ollama-wire.ts';
+import { handleControlRequest } from './fake-ollama-control.ts';
 
 export type FakeOllamaFault =
   | { kind: 'refuse' } // destroy the socket immediately without any response
@@ -239,6 +240,11 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
     const q = rawUrl.indexOf('?');
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     const raw = await readBody(req);
+    // The control API (tests in another process or in workerd drive the fake over HTTP); not recorded.
+    if (path.startsWith('/__fake/')) {
+      handleControlRequest(fake, method, path, raw, res);
+      return;
+    }
     let recordedBody: unknown = raw === '' ? undefined : raw;
     try {
       if (raw !== '') recordedBody = JSON.parse(raw) as unknown;
@@ -283,7 +289,7 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
   });
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const fake: FakeOllama = {
     url: `http://127.0.0.1:${port}`,
     requests,
     hits: (path) => (path === undefined ? requests.length : requests.filter((r) => r.path === path).length),
@@ -331,6 +337,7 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
       await closed;
     },
   };
+  return fake;
 }
 
 /** A URL on 127.0.0.1 where nothing listens (port was free a moment ago). */

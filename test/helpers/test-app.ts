@@ -84,38 +84,5 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-export interface SseEvent {
-  /** Parsed JSON of a `data:` event. */
-  data?: Record<string, unknown>;
-  /** Text of a `:` comment line. */
-  comment?: string;
-}
-
-/** Parses a complete SSE body into events and comments, in order. */
-export function parseSse(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.split('\n\n')) {
-    if (block === '') continue;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) events.push({ comment: line.slice(1).trim() });
-      else if (line.startsWith('data: ')) events.push({ data: JSON.parse(line.slice(6)) as Record<string, unknown> });
-    }
-  }
-  return events;
-}
-
-/** Reads an SSE response to its end and parses it. */
-export async function readSse(response: Response): Promise<SseEvent[]> {
-  return parseSse(await response.text());
-}
-
-/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+// The SSE and polling helpers live in sse.ts (runtime-neutral); re-exported for existing imports.
+export { eventually, parseSse, readSse, type SseEvent } from './sse.ts';

@@ -1,0 +1,73 @@
+/**
+ * Starts fake Ollamas on request, for tests that run where Node's sockets are not (inside workerd).
+ * A vitest globalSetup starts one launcher in Node and `provide`s its URL; each test asks it for a
+ * fresh fake (its own port, so parallel test files never share hit counts) and drives that fake
+ * through its control API (`launchFakeOllama` and `fakeOllamaClient` in fake-ollama-client.ts).
+ *
+ *   POST /fakes          Partial<FakeOllamaBehaviour> → { url }
+ *   POST /fakes/close    { url }
+ *   GET  /unused-url     { url } of a local port where nothing listens
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startFakeOllama, unusedLocalUrl, type FakeOllama } from './fake-ollama.ts';
+
+export interface FakeOllamaLauncher {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
+}
+
+function reply(res: ServerResponse, status: number, payload: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(payload));
+}
+
+export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
+  const fakes = new Map<string, FakeOllama>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const route = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
+    const body = await readJson(req);
+    if (route === 'POST /fakes') {
+      const fake = await startFakeOllama(body ?? {});
+      fakes.set(fake.url, fake);
+      reply(res, 201, { url: fake.url });
+    } else if (route === 'POST /fakes/close') {
+      const url = (body as { url?: string } | undefined)?.url ?? '';
+      await fakes.get(url)?.close();
+      fakes.delete(url);
+      reply(res, 200, { ok: true });
+    } else if (route === 'GET /unused-url') {
+      reply(res, 200, { url: await unusedLocalUrl() });
+    } else {
+      reply(res, 404, { error: `no route ${route}` });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      reply(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${String(port)}`,
+    async close() {
+      await Promise.all([...fakes.values()].map((fake) => fake.close()));
+      fakes.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
