@@ -1,9 +1,45 @@
-import { defineConfig } from 'vitest/config';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, defineProject } from 'vitest/config';
+
+const timeouts = { testTimeout: 15_000, hookTimeout: 15_000 };
+
+/** The Worker inside workerd (Miniflare), with a local D1 that gets the same migrations as production. */
+const workers = defineProject({
+  plugins: [
+    cloudflareTest(async ({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./drizzle', import.meta.url))),
+          LOG_LEVEL: 'silent',
+          OLLAMA_BASE_URL: inject('selfFakeOllamaUrl'),
+          KEEPALIVE_SECONDS: '0.1',
+        },
+      },
+    })),
+  ],
+  test: {
+    name: 'workers',
+    include: ['test/workers/**/*.test.ts'],
+    globalSetup: ['test/workers/global-setup.ts'],
+    setupFiles: ['test/workers/apply-migrations.ts'],
+    ...timeouts,
+  },
+});
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 15_000,
-    hookTimeout: 15_000,
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/workers/**', '**/node_modules/**'],
+          ...timeouts,
+        },
+      },
+      workers,
+    ],
   },
 });

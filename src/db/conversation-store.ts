@@ -202,14 +202,17 @@ export class ConversationStore {
     condition: ReturnType<typeof sql>,
   ) {
     const nextSequence = sql`(select coalesce(max(${messages.sequence}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
-    return this.db.run(sql`insert into ${messages} (
-        "id", "conversation_id", "sequence", "role", "content", "status", "model", "finish_reason",
-        "input_tokens", "output_tokens", "error_code", "latency_ms", "time_to_first_token_ms", "created_at", "completed_at", "cost_usd")
-      select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
-        ${message.model ?? null}, ${message.finishReason ?? null}, ${message.inputTokens ?? null}, ${message.outputTokens ?? null},
-        ${message.errorCode ?? null}, ${message.latencyMs ?? null}, ${message.timeToFirstTokenMs ?? null},
-        ${message.createdAt}, ${message.completedAt ?? null}, ${message.costUsd ?? null}
-      where ${condition}
-      on conflict ("id") do nothing`);
+    // An insert builder, not `db.run(sql)`: drizzle's D1 batch cannot bind parameters of raw statements.
+    // The selected values follow the table's column order, which drizzle's insert … select requires.
+    return this.db
+      .insert(messages)
+      .select(
+        sql`select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
+          ${message.model ?? null}, ${message.finishReason ?? null}, ${message.inputTokens ?? null}, ${message.outputTokens ?? null},
+          ${message.errorCode ?? null}, ${message.latencyMs ?? null}, ${message.timeToFirstTokenMs ?? null},
+          ${message.createdAt}, ${message.completedAt ?? null}, ${message.costUsd ?? null}
+        where ${condition}`,
+      )
+      .onConflictDoNothing({ target: messages.id });
   }
 }

@@ -1,0 +1,47 @@
+import type { AnyD1Database } from 'drizzle-orm/d1';
+import type { ExecutionContext } from 'hono';
+import { createApp, type App } from '../app.ts';
+import { parseConfig } from '../config.ts';
+import { createD1Database } from '../db/d1.ts';
+import { createLogger } from '../logger.ts';
+import { buildModelRegistry } from '../providers/build-registry.ts';
+import { workerFetch } from './worker-fetch.ts';
+
+/** What wrangler.toml binds: the D1 database as `DB`, and the configuration as vars and secrets. */
+export interface WorkerEnv {
+  DB: AnyD1Database;
+  [variable: string]: unknown;
+}
+
+export interface WorkerHandler {
+  fetch(request: Request, env: WorkerEnv, context: ExecutionContext): Response | Promise<Response>;
+}
+
+/** Builds the app from the Worker's bindings: configuration from vars and secrets, D1 as the database. */
+export function createWorkerApp(env: WorkerEnv): App {
+  const config = parseConfig(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  return createApp({
+    config,
+    database: createD1Database(env.DB),
+    registry: buildModelRegistry(config, { logger, fetch: workerFetch }),
+    logger,
+  });
+}
+
+/**
+ * A Worker fetch handler that builds the app on its first request and reuses it for every later
+ * request the isolate serves (bindings only arrive with a request). Migrations are not run here:
+ * `wrangler d1 migrations apply` does that before a deploy, as for `wrangler dev`.
+ */
+export function createWorkerHandler(): WorkerHandler {
+  let app: App | undefined;
+  return {
+    fetch(request, env, context) {
+      app ??= createWorkerApp(env);
+      return app.fetch(request, env, context);
+    },
+  };
+}
+
+export default createWorkerHandler();

@@ -1,0 +1,4 @@
+import { describeChat } from '../suites/chat.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeChat(createNodeHarness);

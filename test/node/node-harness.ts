@@ -1,0 +1,22 @@
+import { inProcessControl } from '../helpers/fake-ollama-client.ts';
+import { unusedLocalUrl } from '../helpers/fake-ollama.ts';
+import { startTestApp } from '../helpers/test-app.ts';
+import type { CreateHarness } from '../suites/harness.ts';
+
+/** The suites on Node: the app over real HTTP, a real libSQL file in a temp folder, an in-process fake Ollama. */
+export const createNodeHarness: CreateHarness = async (options = {}) => {
+  const ollamaUrl = options.unreachableOllama === true ? await unusedLocalUrl() : options.ollamaUrl;
+  const app = await startTestApp({
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.ollama === undefined ? {} : { ollama: options.ollama }),
+    ...(ollamaUrl === undefined ? {} : { ollamaUrl }),
+  });
+  return {
+    runtime: 'node',
+    fetch: (path, init) => app.fetch(path, init),
+    post: (path, body, init) => app.post(path, body, init),
+    query: (statement, args) => app.query(statement, args),
+    ollama: inProcessControl(app.ollama),
+    close: () => app.close(),
+  };
+};

@@ -1,0 +1,4 @@
+import { describeChat } from '../suites/chat.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeChat(createWorkersHarness);

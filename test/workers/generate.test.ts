@@ -1,0 +1,4 @@
+import { describeGenerate } from '../suites/generate.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeGenerate(createWorkersHarness);

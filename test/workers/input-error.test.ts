@@ -1,0 +1,4 @@
+import { describeInputErrors } from '../suites/input-error.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeInputErrors(createWorkersHarness);

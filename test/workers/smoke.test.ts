@@ -1,0 +1,4 @@
+import { describeSmoke } from '../suites/smoke.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeSmoke(createWorkersHarness);

@@ -1,0 +1,123 @@
+/**
+ * The Worker as deployed: requests go through the runtime to the default export of
+ * src/entry/worker.ts (`exports.default`, the pool's SELF), with wrangler.toml's vars and
+ * compatibility flags, the D1 binding `DB`, and the vitest config's test bindings (OLLAMA_BASE_URL of
+ * a fake started by global-setup.ts, KEEPALIVE_SECONDS=0.1). Client disconnects here are the
+ * runtime's own: the request signal (`enable_request_signal`) and the cancelled response body.
+ */
+import { env, exports } from 'cloudflare:workers';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { fakeOllamaClient } from '../helpers/fake-ollama-client.ts';
+import { eventually, parseSse, readSse } from '../helpers/sse.ts';
+
+const ollama = fakeOllamaClient(inject('selfFakeOllamaUrl'));
+const TWENTY = Array.from({ length: 20 }, (_, index) => `t${String(index)} `);
+
+interface MessageRow {
+  role: string;
+  content: string;
+  status: string;
+}
+
+const post = (path: string, body: unknown, signal?: AbortSignal) =>
+  exports.default.fetch(`http://worker.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(signal === undefined ? {} : { signal }),
+  });
+
+async function rows(): Promise<MessageRow[]> {
+  const result = await env.DB.prepare('select role, content, status from messages order by sequence').all<MessageRow>();
+  return result.results;
+}
+
+/** Waits for the turn's assistant row (written after the client left, inside waitUntil). */
+const settledTurn = () => eventually(async () => ((await rows()).length === 2 ? rows() : undefined), 5000);
+
+/** Reads the streamed body until `count` token events arrived; returns them. */
+async function readTokens(response: Response, count: number): Promise<string[]> {
+  if (!response.body) throw new Error('no body');
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  for (;;) {
+    const tokens = parseSse(text.slice(0, text.lastIndexOf('\n\n') + 2)).flatMap((event) =>
+      typeof event.data?.['token'] === 'string' ? [event.data['token']] : [],
+    );
+    if (tokens.length >= count) return tokens;
+    const { done, value } = await reader.read();
+    if (done) throw new Error('stream ended early');
+    text += value;
+  }
+}
+
+beforeEach(async () => {
+  await ollama.reset();
+  await env.DB.batch([env.DB.prepare('delete from messages'), env.DB.prepare('delete from conversations')]);
+});
+
+describe('the deployed Worker (default export)', () => {
+  it('answers health, chat and stream with the configuration from wrangler.toml and stores the turn in D1', async () => {
+    const health = await exports.default.fetch('http://worker.test/health');
+    expect(health.status).toBe(200);
+    expect((await health.json<{ status: string }>()).status).toBe('ok');
+
+    const chat = await post('/api/chat', { message: 'Hi' });
+    expect(chat.status).toBe(200);
+    expect(await chat.json()).toMatchObject({ response: 'Hello, world!', model: 'ollama/llama3.2' });
+    const stream = await post('/api/chat/stream', { message: 'Again' });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect((await readSse(stream)).at(-1)?.data).toMatchObject({ done: true, model: 'ollama/llama3.2' });
+    const stored = await env.DB.prepare("select count(*) as n from messages where status = 'complete'").first<{ n: number }>();
+    expect(stored?.n).toBe(4);
+  });
+
+  it('cancels the upstream within 1 s and stores the partial answer as aborted when the client disconnects mid-stream', async () => {
+    await ollama.setBehaviour({ tokens: TWENTY, tokenDelayMs: 50 });
+    const controller = new AbortController();
+    const response = await post('/api/chat/stream', { message: 'Long answer' }, controller.signal);
+    const seen = await readTokens(response, 3);
+    const abortedAt = Date.now();
+    controller.abort();
+
+    await ollama.waitForAbort(1, 1000);
+    expect(Date.now() - abortedAt).toBeLessThan(1000);
+    const [user, assistant] = await settledTurn();
+    expect(user).toMatchObject({ role: 'user', status: 'complete' });
+    expect(assistant?.status).toBe('aborted');
+    expect(assistant?.content.startsWith(seen.join(''))).toBe(true);
+    expect(TWENTY.join('').startsWith(assistant?.content ?? 'x')).toBe(true);
+    expect(assistant?.content).not.toBe(TWENTY.join(''));
+  });
+
+  it('sends keep-alive comments and cancels the upstream when the client leaves before the first token', async () => {
+    await ollama.setBehaviour({ tokens: ['never'], firstTokenDelayMs: 3000 });
+    const controller = new AbortController();
+    const response = await post('/api/chat/stream', { message: 'Slow start' }, controller.signal);
+    expect(response.status).toBe(200);
+    const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+    const first = await reader?.read();
+    expect(first?.value).toBe(': keep-alive\n\n');
+    controller.abort();
+
+    await ollama.waitForAbort(1, 1000);
+    const [, assistant] = await settledTurn();
+    expect(assistant).toMatchObject({ role: 'assistant', status: 'aborted', content: '' });
+  });
+
+  it('cancels the upstream and stores the partial answer as aborted when a /api/chat client disconnects (request signal)', async () => {
+    await ollama.setBehaviour({ tokens: TWENTY, tokenDelayMs: 50 });
+    const controller = new AbortController();
+    const pending = post('/api/chat', { message: 'Long answer' }, controller.signal);
+    await eventually(async () => ((await ollama.hits('/api/chat')) === 1 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+
+    await ollama.waitForAbort(1, 1000);
+    const [, assistant] = await settledTurn();
+    expect(assistant?.status).toBe('aborted');
+    expect(assistant?.content).not.toBe('');
+    expect(TWENTY.join('').startsWith(assistant?.content ?? 'x')).toBe(true);
+  });
+});

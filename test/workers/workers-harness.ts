@@ -1,0 +1,60 @@
+/**
+ * The suites inside workerd: every request goes through the Worker's own fetch handler
+ * (src/entry/worker.ts: configuration from env vars, D1 from the `DB` binding) with the pool's real
+ * local D1, migrated by apply-migrations.ts. Each harness gets a fresh handler, so a test's
+ * configuration (KEEPALIVE_SECONDS, …) takes effect as a Worker's vars would, and its own fake Ollama
+ * from the launcher in Node. Work handed to waitUntil runs in a real ExecutionContext and is awaited
+ * by close().
+ */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { inject } from 'vitest';
+import { createWorkerHandler, type WorkerEnv } from '../../src/entry/worker.ts';
+import { fakeOllamaClient, launcherUnusedUrl, launchFakeOllama } from '../helpers/fake-ollama-client.ts';
+import type { CreateHarness, SqlValue } from '../suites/harness.ts';
+import { clientFetch } from './client-fetch.ts';
+
+/** Each test starts from empty tables (storage is isolated per test file, not per test). */
+async function emptyDatabase(): Promise<void> {
+  await env.DB.batch([env.DB.prepare('delete from messages'), env.DB.prepare('delete from conversations')]);
+}
+
+export const createWorkersHarness: CreateHarness = async (options = {}) => {
+  const launcherUrl = inject('fakeOllamaLauncherUrl');
+  const fake = await launchFakeOllama(launcherUrl, options.ollama);
+  const ollamaUrl = options.unreachableOllama === true ? await launcherUnusedUrl(launcherUrl) : (options.ollamaUrl ?? fake.url);
+  await emptyDatabase();
+
+  const handler = createWorkerHandler();
+  const workerEnv: WorkerEnv = { ...env, LOG_LEVEL: 'silent', OLLAMA_BASE_URL: ollamaUrl, ...options.env, DB: env.DB };
+  const contexts: ExecutionContext[] = [];
+  const fetchWorker = (path: string, init?: RequestInit) =>
+    clientFetch(new Request(`http://worker.test${path}`, init), (request) => {
+      const context = createExecutionContext();
+      contexts.push(context);
+      return handler.fetch(request, workerEnv, context);
+    });
+
+  return {
+    runtime: 'workers',
+    fetch: fetchWorker,
+    post: (path, body, init) =>
+      fetchWorker(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        ...init,
+      }),
+    async query<T>(statement: string, args: SqlValue[] = []) {
+      const result = await env.DB.prepare(statement)
+        .bind(...args)
+        .all<T>();
+      return result.results;
+    },
+    ollama: fakeOllamaClient(fake.url),
+    async close() {
+      await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
+      await fake.close();
+    },
+  };
+};
