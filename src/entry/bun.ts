@@ -1,0 +1,57 @@
+import { createApp } from '../app.ts';
+import { ConfigError } from '../config.ts';
+import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+
+/** The part of Bun's API this entry uses (bun-types is not installed: Bun comes from npm for CI). */
+interface BunServer {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+declare const Bun: {
+  serve(options: {
+    fetch(request: Request, server: unknown): Response | Promise<Response>;
+    port: number;
+    hostname: string;
+    idleTimeout: number;
+  }): BunServer;
+};
+
+/**
+ * Seconds Bun keeps a connection open without bytes in either direction (its default is 10, its
+ * maximum 255). Well above the SSE keep-alive interval, so a slow model never gets its stream cut,
+ * and above the 90 s pools of cloudflared and most proxies, as on Node.
+ */
+const idleTimeoutSeconds = 120;
+
+async function main(): Promise<void> {
+  const dependencies = await buildLibsqlDependencies(process.env);
+  const { config, logger, database } = dependencies;
+  const app = createApp(dependencies);
+  const server = Bun.serve({
+    fetch: (request) => app.fetch(request),
+    port: config.PORT,
+    hostname: config.HOST,
+    idleTimeout: Math.max(idleTimeoutSeconds, Math.ceil(config.KEEPALIVE_SECONDS * 2)),
+  });
+  logger.info('listening', {
+    url: `http://${config.HOST}:${String(server.port)}`,
+    runtime: 'bun',
+    ollama: new URL(config.OLLAMA_BASE_URL).host,
+  });
+  const shutdown = (signal: string) => {
+    logger.info('shutting down', { signal });
+    void server.stop().finally(() => {
+      database.close();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('start-up failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

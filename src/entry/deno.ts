@@ -1,0 +1,54 @@
+import { createApp } from '../app.ts';
+import { ConfigError } from '../config.ts';
+import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+
+/** The part of Deno's API this entry uses (Deno's own types are not part of this Node project's check). */
+interface DenoServer {
+  readonly addr: { port: number };
+  shutdown(): Promise<void>;
+}
+declare const Deno: {
+  env: { toObject(): Record<string, string> };
+  serve(
+    options: { port: number; hostname: string; onListen?: (address: { port: number }) => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): DenoServer;
+  addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void;
+  exit(code: number): never;
+};
+
+async function main(): Promise<void> {
+  const dependencies = await buildLibsqlDependencies(Deno.env.toObject());
+  const { config, logger, database } = dependencies;
+  const app = createApp(dependencies);
+  const server = Deno.serve(
+    {
+      port: config.PORT,
+      hostname: config.HOST,
+      onListen: (address) => {
+        logger.info('listening', {
+          url: `http://${config.HOST}:${String(address.port)}`,
+          runtime: 'deno',
+          ollama: new URL(config.OLLAMA_BASE_URL).host,
+        });
+      },
+    },
+    (request) => app.fetch(request),
+  );
+  const shutdown = (signal: string) => {
+    logger.info('shutting down', { signal });
+    void server.shutdown().finally(() => {
+      database.close();
+      Deno.exit(0);
+    });
+    setTimeout(() => Deno.exit(0), 10_000);
+  };
+  Deno.addSignalListener('SIGTERM', () => shutdown('SIGTERM'));
+  Deno.addSignalListener('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('start-up failed:', error instanceof Error ? error.message : error);
+  Deno.exit(1);
+});

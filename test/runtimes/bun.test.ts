@@ -1,0 +1,5 @@
+import { describeRuntimeSmoke } from './runtime-smoke.ts';
+import { scriptCommand } from './script-command.ts';
+
+// `npm run start:bun`, with Bun from npm (devDependency `bun`).
+describeRuntimeSmoke('Bun', scriptCommand('start:bun'));
