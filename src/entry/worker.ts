@@ -1,7 +1,7 @@
 import type { AnyD1Database } from 'drizzle-orm/d1';
 import type { ExecutionContext } from 'hono';
 import { createApp, type App } from '../app.ts';
-import { parseConfig } from '../config.ts';
+import { ConfigError, parseConfig } from '../config.ts';
 import { createD1Database } from '../db/d1.ts';
 import { createLogger } from '../logger.ts';
 import { buildModelRegistry } from '../providers/build-registry.ts';
@@ -30,6 +30,18 @@ export function createWorkerApp(env: WorkerEnv): App {
 }
 
 /**
+ * A Worker has no start-up to stop: a bad variable fails every request instead, with the message
+ * naming the variable in the Worker's logs (`wrangler tail`) and a JSON 500 for the client.
+ */
+function misconfigured(error: ConfigError): Response {
+  console.error(error.message);
+  return Response.json(
+    { error: 'The server configuration is invalid; see the Worker logs', code: 'INTERNAL_ERROR', request_id: null, details: [] },
+    { status: 500 },
+  );
+}
+
+/**
  * A Worker fetch handler that builds the app on its first request and reuses it for every later
  * request the isolate serves (bindings only arrive with a request). Migrations are not run here:
  * `wrangler d1 migrations apply` does that before a deploy, as for `wrangler dev`.
@@ -38,7 +50,12 @@ export function createWorkerHandler(): WorkerHandler {
   let app: App | undefined;
   return {
     fetch(request, env, context) {
-      app ??= createWorkerApp(env);
+      try {
+        app ??= createWorkerApp(env);
+      } catch (error) {
+        if (error instanceof ConfigError) return misconfigured(error);
+        throw error;
+      }
       return app.fetch(request, env, context);
     },
   };

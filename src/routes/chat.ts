@@ -7,6 +7,7 @@ import { runGeneration, type GenerationOutcome } from '../services/generation.ts
 import type { PreparedTurn } from '../services/chat-service.ts';
 import { streamGeneration } from '../streaming/generation-stream.ts';
 
+const noop = () => undefined;
 const usageOf = (outcome: GenerationOutcome) => ({ input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens });
 
 const conflictResponse = {
@@ -32,8 +33,14 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
     async (c) => {
       const { chat } = c.var.services;
       const turn = await chat.begin(c.var.ownerId, c.req.valid('json'));
-      const outcome = await runGeneration(chat.generationInput(turn, c.req.raw.signal));
-      await chat.finish(turn, outcome);
+      const settled = runGeneration(chat.generationInput(turn, c.req.raw.signal)).then(async (outcome) => {
+        await chat.finish(turn, outcome);
+        return outcome;
+      });
+      // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
+      // final write alive (RELIABILITY.md pitfall 3). A failure still reaches onError through the await.
+      c.var.runInBackground(settled.then(noop, noop));
+      const outcome = await settled;
       if (outcome.error) throw outcome.error;
       return c.json(
         {

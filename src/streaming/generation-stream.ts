@@ -3,6 +3,8 @@ import { answerHeaders } from '../services/answer-headers.ts';
 import type { AnswerStart, GenerationOutcome, GenerationSink } from '../services/generation.ts';
 import { createSseStream, sseHeaders } from './sse-stream.ts';
 
+const noop = () => undefined;
+
 export interface GenerationStreamOptions {
   /** The client request's signal. */
   signal: AbortSignal;
@@ -48,13 +50,20 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
     { onStart: markStarted, onText: (text) => sse.send(options.tokenEvent(text)) },
     AbortSignal.any([options.signal, clientGone.signal]),
   );
+  // Settles once, and is handed to the runtime at once: on Workers a client that leaves ends the
+  // invocation, and waitUntil keeps the model call and the final write alive (RELIABILITY.md pitfall 3).
+  const settled = generation.then(async (outcome) => {
+    await options.settle(outcome);
+    return outcome;
+  });
+  options.runInBackground(settled.then(noop, noop));
 
   const first = await Promise.race([started, generation.then(() => 'ended' as const)]);
   if (first === 'ended') {
     const outcome = await generation;
     if (!outcome.started) {
       sse.close();
-      await options.settle(outcome);
+      await settled;
       if (outcome.error) throw outcome.error;
       // The client left before the upstream answered: nobody reads this.
       return new Response(null, { status: 499 });
@@ -64,7 +73,7 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
   options.runInBackground(
     generation.then(async (outcome) => {
       try {
-        await options.settle(outcome);
+        await settled;
         if (outcome.status === 'complete') await sse.send(options.doneEvent(outcome));
         else if (outcome.error) await sse.send({ error: outcome.error.message, code: outcome.error.code });
       } catch (error) {

@@ -5,8 +5,10 @@
  * a fake started by global-setup.ts, KEEPALIVE_SECONDS=0.1). Client disconnects here are the
  * runtime's own: the request signal (`enable_request_signal`) and the cancelled response body.
  */
+import { createExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
-import { beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { createWorkerHandler } from '../../src/entry/worker.ts';
 import { fakeOllamaClient } from '../helpers/fake-ollama-client.ts';
 import { eventually, parseSse, readSse } from '../helpers/sse.ts';
 
@@ -119,5 +121,38 @@ describe('the deployed Worker (default export)', () => {
     expect(assistant?.status).toBe('aborted');
     expect(assistant?.content).not.toBe('');
     expect(TWENTY.join('').startsWith(assistant?.content ?? 'x')).toBe(true);
+  });
+  it('cancels the upstream and stores an aborted answer when a stream client leaves before the model server answered', async () => {
+    await ollama.setBehaviour({ tokens: ['never'], headerDelayMs: 3000 });
+    const controller = new AbortController();
+    const pending = post('/api/chat/stream', { message: 'No headers yet' }, controller.signal);
+    await eventually(async () => ((await ollama.hits('/api/chat')) === 1 ? true : undefined));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+
+    await ollama.waitForAbort(1, 1000);
+    const [, assistant] = await settledTurn();
+    expect(assistant).toMatchObject({ role: 'assistant', status: 'aborted', content: '' });
+  });
+});
+
+describe('a Worker with a bad variable', () => {
+  it('answers every request with a JSON 500 and logs the message naming the variable', async () => {
+    const handler = createWorkerHandler();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const path of ['/health', '/api/history']) {
+        const response = await handler.fetch(
+          new Request(`http://worker.test${path}`),
+          { ...env, KEEPALIVE_SECONDS: 'soon' },
+          createExecutionContext(),
+        );
+        expect(response.status).toBe(500);
+        expect(await response.json()).toMatchObject({ code: 'INTERNAL_ERROR', details: [] });
+      }
+      expect(logged).toHaveBeenCalledWith(expect.stringContaining('KEEPALIVE_SECONDS'));
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
