@@ -59,10 +59,13 @@ beforeEach(async () => {
 });
 
 describe('the deployed Worker (default export)', () => {
-  it('answers health, chat and stream with the configuration from wrangler.toml and stores the turn in D1', async () => {
+  it('answers health, readiness (D1 and Ollama), chat and stream with the configuration from wrangler.toml and stores the turn in D1', async () => {
     const health = await exports.default.fetch('http://worker.test/health');
     expect(health.status).toBe(200);
     expect((await health.json<{ status: string }>()).status).toBe('ok');
+    const ready = await exports.default.fetch('http://worker.test/health/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true } } });
 
     const chat = await post('/api/chat', { message: 'Hi' });
     expect(chat.status).toBe(200);
