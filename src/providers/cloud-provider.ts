@@ -1,4 +1,4 @@
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { ProviderConfig } from '../provider-settings.ts';
 import { standardCallSettings, type ModelInfo, type ModelProvider } from './model-provider.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
@@ -6,7 +6,7 @@ import { checkHealth, getUpstreamJson } from './upstream-json.ts';
 
 export interface CloudProviderParts {
   /** Builds the AI SDK model for one call, with the call's observed fetch. */
-  model: (modelName: string, fetchForCall: typeof fetch) => LanguageModel;
+  model: (modelName: string, fetchForCall: typeof fetch) => LanguageModelV4;
   /** Headers a plain GET (health) needs: the API key in the provider's own header. */
   authHeaders: Record<string, string>;
 }

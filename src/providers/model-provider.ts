@@ -1,10 +1,10 @@
-import type { LanguageModel, streamText } from 'ai';
+import type { LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider';
 import type { ProviderKind, ProviderLimits } from '../provider-settings.ts';
 
 export type { ProviderKind, ProviderLimits };
 
-/** The AI SDK's provider options type, as streamText takes it. */
-export type ProviderOptions = NonNullable<Parameters<typeof streamText>[0]['providerOptions']>;
+/** The AI SDK's provider options type (per-provider settings such as Ollama's `options`). */
+export type ProviderOptions = SharedV4ProviderOptions;
 
 export interface ModelInfo {
   name: string;
@@ -34,7 +34,7 @@ export interface GenerationParameters {
   stopSequences?: string[] | undefined;
 }
 
-/** What streamText takes besides the model and prompt: standard settings and provider options. */
+/** What a model call takes besides the prompt: standard settings and provider options. */
 export interface CallSettings {
   temperature?: number;
   maxOutputTokens?: number;
@@ -60,7 +60,7 @@ export interface ModelProvider {
   readonly limits: ProviderLimits;
   /** The models this provider serves; undefined lets any name through (the provider checks it). */
   readonly models: readonly string[] | undefined;
-  languageModel(modelName: string, observer: CallObserver): LanguageModel;
+  languageModel(modelName: string, observer: CallObserver): LanguageModelV4;
   /** The call settings for the AI SDK (standard ones, or provider options where the provider ignores those). */
   callSettings(parameters: GenerationParameters): CallSettings;
   listModels(signal: AbortSignal): Promise<ModelInfo[]>;

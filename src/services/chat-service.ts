@@ -1,4 +1,3 @@
-import type { ModelMessage } from 'ai';
 import { defaultModelName, type Config } from '../config.ts';
 import type { ConversationStore } from '../db/conversation-store.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
@@ -10,6 +9,7 @@ import type { GenerationInput, GenerationOutcome } from './generation.ts';
 import { costOf } from './pricing.ts';
 import { retryTransient } from './retry-transient.ts';
 import { retrySettings } from './retry-policy.ts';
+import type { ConversationMessage } from './model-prompt.ts';
 
 export interface PreparedTurn {
   conversationId: string;
@@ -20,7 +20,7 @@ export interface PreparedTurn {
   route: ModelRoute;
   startedAt: string;
   system: string | undefined;
-  messages: ModelMessage[];
+  messages: ConversationMessage[];
   parameters: GenerationParameters;
 }
 
@@ -158,14 +158,14 @@ export class ChatService {
     );
   }
 
-  private async history(ownerId: string, conversationId: string, limit: number): Promise<ModelMessage[]> {
+  private async history(ownerId: string, conversationId: string, limit: number): Promise<ConversationMessage[]> {
     const { store } = this.dependencies;
     const conversation = await store.get(ownerId, conversationId);
     if (!conversation) throw notFound('Conversation');
     const rows = await store.recentMessages(conversationId, limit);
     return rows
       .filter((row) => row.content !== '' && row.role !== 'system')
-      .map((row): ModelMessage =>
+      .map((row): ConversationMessage =>
         row.role === 'user' ? { role: 'user', content: row.content } : { role: 'assistant', content: row.content },
       );
   }

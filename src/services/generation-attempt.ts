@@ -1,9 +1,9 @@
-import { streamText, type ModelMessage } from 'ai';
 import { AppError } from '../errors/app-error.ts';
 import { classifyUpstreamFailure, type RetryDisposition } from '../errors/upstream-error.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
 import { UpstreamStreamError } from '../providers/upstream-stream-error.ts';
+import { toModelPrompt, type ConversationMessage } from './model-prompt.ts';
 
 export type GenerationStatus = 'complete' | 'aborted' | 'error';
 
@@ -13,7 +13,7 @@ type StopReason = 'client' | 'headers' | 'first-token' | 'token-gap' | 'deadline
 export interface AttemptRequest {
   model: ResolvedModel;
   system?: string | undefined;
-  messages: ModelMessage[];
+  messages: ConversationMessage[];
   parameters: GenerationParameters;
   /** The client's signal. */
   signal: AbortSignal;
@@ -111,46 +111,48 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
 
   try {
     const { model } = request;
-    const result = streamText({
-      model: model.provider.languageModel(model.modelName, {
-        onResponse: () => {
-          clearTimeout(headersTimer);
-          headersTimer = undefined;
-        },
-        onResponseHeaders: markStarted,
-        onStreamFailure: (error) => {
-          streamFailure ??= error;
-        },
-      }),
-      ...(request.system === undefined ? {} : { instructions: request.system }),
-      messages: request.messages,
-      ...model.provider.callSettings(request.parameters),
-      maxRetries: 0,
-      abortSignal: controller.signal,
-      onError: () => {
-        // Errors arrive as 'error' parts below; the default handler would log them raw.
+    const languageModel = model.provider.languageModel(model.modelName, {
+      onResponse: () => {
+        clearTimeout(headersTimer);
+        headersTimer = undefined;
+      },
+      onResponseHeaders: markStarted,
+      onStreamFailure: (error) => {
+        streamFailure ??= error;
       },
     });
-    for await (const part of result.stream) {
+    // The provider's own doStream, not streamText: streamText's step, tool and telemetry layers cost
+    // about 1.5 ms of CPU per call here (bench/, README "Performance") and this API uses none of them.
+    // Retries are this module's caller's; the provider does none of its own.
+    const { stream } = await languageModel.doStream({
+      prompt: toModelPrompt(request.system, request.messages),
+      ...model.provider.callSettings(request.parameters),
+      abortSignal: controller.signal,
+    });
+    const reader = stream.getReader();
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      const part = next.value;
       if (part.type === 'text-delta') {
-        if (part.text === '') continue;
+        if (part.delta === '') continue;
         if (firstTextAt === null) {
           firstTextAt = performance.now();
           markStarted();
         }
         if (gapTimer === undefined) startGapLimit();
-        texts.push(part.text);
+        texts.push(part.delta);
         waitingForClient = true;
-        await hooks.onText(part.text);
+        await hooks.onText(part.delta);
         waitingForClient = false;
         lastActivityAt = performance.now();
       } else if (part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
         if (gapTimer === undefined) startGapLimit();
         else lastActivityAt = performance.now();
       } else if (part.type === 'finish') {
-        finishReason = part.finishReason;
-        inputTokens = part.totalUsage.inputTokens ?? null;
-        outputTokens = part.totalUsage.outputTokens ?? null;
+        finishReason = part.finishReason.unified;
+        inputTokens = part.usage.inputTokens.total ?? null;
+        outputTokens = part.usage.outputTokens.total ?? null;
       } else if (part.type === 'error') {
         failure ??= part.error;
       }

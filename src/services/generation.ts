@@ -1,10 +1,10 @@
-import type { ModelMessage } from 'ai';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
 import { runAttempt, type AttemptResult, type GenerationStatus } from './generation-attempt.ts';
 import { defaultRetrySettings, delayBeforeRetry, sleep, type RetrySettings } from './retry-policy.ts';
+import type { ConversationMessage } from './model-prompt.ts';
 
 export type { GenerationStatus };
 
@@ -13,7 +13,7 @@ export interface GenerationInput {
   /** Models tried in order when `model` fails before any text (an alias's chain). */
   fallbacks?: readonly ResolvedModel[];
   system?: string | undefined;
-  messages: ModelMessage[];
+  messages: ConversationMessage[];
   parameters: GenerationParameters;
   /** The client's signal: when it aborts, the upstream call is cancelled and the outcome is `aborted`. */
   signal: AbortSignal;
