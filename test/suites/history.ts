@@ -239,6 +239,19 @@ export function describeHistory(createHarness: CreateHarness): void {
       await expectError(await api.fetch(`/api/history/${id}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
       expect((await list()).conversations.map((row) => row.id)).toEqual([other]);
     });
+
+    it('keeps the list total equal to the number of conversations through creates and deletes', async () => {
+      const counted = async () => Number((await api.query<{ n: number }>('select count(*) as n from conversations'))[0]?.n);
+      const first = await create({ title: 'One' });
+      const { conversation_id: second } = await chat('Two');
+      await create();
+      expect((await list()).total).toBe(3);
+      expect(await counted()).toBe(3);
+      await api.fetch(`/api/history/${first.id}`, { method: 'DELETE' });
+      await api.fetch(`/api/history/${second}`, { method: 'DELETE' });
+      expect((await list()).total).toBe(1);
+      expect(await counted()).toBe(1);
+    });
   });
 
   describe('unknown, malformed and foreign ids', () => {
