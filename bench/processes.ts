@@ -12,6 +12,8 @@ export interface RunningProcess {
 }
 
 const nodeTs = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning'];
+/** The flags `npm start` gives the gateway (package.json "serve"), so the bench measures what users run. */
+const nodeServeFlags = ['--max-semi-space-size=8'];
 
 /** Starts a script and resolves with the first line it prints (its URL). */
 export async function startScript(
@@ -41,7 +43,7 @@ export async function startGateway(
 ): Promise<RunningProcess> {
   const directory = await mkdtemp(join(tmpdir(), 'edge-llm-bench-'));
   const [command, args] =
-    runtime === 'node' ? [process.execPath, [...nodeTs, 'src/entry/node.ts']] : ['node_modules/.bin/bun', ['src/entry/bun.ts']];
+    runtime === 'node' ? [process.execPath, [...nodeServeFlags, ...nodeTs, 'src/entry/node.ts']] : ['node_modules/.bin/bun', ['src/entry/bun.ts']];
   const child = spawn(command, args, {
     env: {
       ...process.env,
