@@ -9,8 +9,22 @@ export interface JsonLoadResult {
   p99: number;
 }
 
-/** Non-streaming load with autocannon: `connections` concurrent clients for `seconds`. */
+/**
+ * Non-streaming load: autocannon with `connections` concurrent clients for `seconds`. At concurrency 1
+ * a plain request loop is used instead: autocannon reports latency in whole milliseconds, too coarse
+ * for the sub-millisecond added latency measured there.
+ */
 export async function jsonLoad(url: string, body: unknown, connections: number, seconds: number): Promise<JsonLoadResult> {
+  if (connections === 1) {
+    const result = await streamLoad(url, body, 1, seconds, 100_000);
+    return {
+      requests: result.requests,
+      errors: result.errors,
+      requestsPerSecond: result.requests / seconds,
+      p50: result.total.p50,
+      p99: result.total.p99,
+    };
+  }
   const result = await autocannon({
     url,
     method: 'POST',
