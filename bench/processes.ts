@@ -43,7 +43,9 @@ export async function startGateway(
 ): Promise<RunningProcess> {
   const directory = await mkdtemp(join(tmpdir(), 'edge-llm-bench-'));
   const [command, args] =
-    runtime === 'node' ? [process.execPath, [...nodeServeFlags, ...nodeTs, 'src/entry/node.ts']] : ['node_modules/.bin/bun', ['src/entry/bun.ts']];
+    runtime === 'node'
+      ? [process.execPath, [...nodeServeFlags, ...nodeTs, 'src/entry/node.ts']]
+      : ['node_modules/.bin/bun', ['src/entry/bun.ts']];
   const child = spawn(command, args, {
     env: {
       ...process.env,
