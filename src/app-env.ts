@@ -14,6 +14,8 @@ export interface AppDependencies {
   logger: Logger;
   /** Current time; tests may pin it. */
   clock?: () => Date;
+  /** True on Workers: work that must outlive the response goes to `executionCtx.waitUntil`. */
+  hasExecutionContext?: boolean;
 }
 
 export interface Services {

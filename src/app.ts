@@ -34,6 +34,7 @@ function buildServices(dependencies: AppDependencies): Services {
 /** Builds the whole API from its dependencies; every runtime's entry serves what this returns. */
 export function createApp(dependencies: AppDependencies) {
   const services = buildServices(dependencies);
+  const hasExecutionContext = dependencies.hasExecutionContext ?? false;
   const { config } = services;
   const limits = { maxMessageChars: config.MAX_MESSAGE_CHARS, maxOutputTokens: config.MAX_OUTPUT_TOKENS };
 
@@ -54,7 +55,7 @@ export function createApp(dependencies: AppDependencies) {
   app.use(async (c, next) => {
     c.set('services', services);
     c.set('ownerId', LOCAL_OWNER_ID);
-    c.set('runInBackground', backgroundRunner(c, services.logger));
+    c.set('runInBackground', backgroundRunner(c, services.logger, hasExecutionContext));
     await next();
   });
   app.use(

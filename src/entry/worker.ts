@@ -26,6 +26,7 @@ export function createWorkerApp(env: WorkerEnv): App {
     database: createD1Database(env.DB),
     registry: buildModelRegistry(config, { logger, fetch: workerFetch }),
     logger,
+    hasExecutionContext: true,
   });
 }
 

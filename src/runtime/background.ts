@@ -9,18 +9,22 @@ export type RunInBackground = (work: Promise<unknown>) => void;
  * `executionCtx.waitUntil`; Hono's `c.executionCtx` throws on Node, Bun and Deno, where a pending
  * promise keeps running by itself (RELIABILITY.md pitfall 3).
  */
-export function backgroundRunner(c: Context, logger: Logger): RunInBackground {
+export function backgroundRunner(c: Context, logger: Logger, hasExecutionContext: boolean): RunInBackground {
   const report = (error: unknown) => {
     logger.error('background work failed', { error: error instanceof Error ? error.message : String(error) });
   };
+  // Asking Hono where there is no execution context throws, and building that error on every request
+  // showed in the profile; the entry says whether its runtime has one.
   let waitUntil: ((work: Promise<unknown>) => void) | undefined;
-  try {
-    const context = c.executionCtx;
-    waitUntil = (work) => {
-      context.waitUntil(work);
-    };
-  } catch {
-    waitUntil = undefined;
+  if (hasExecutionContext) {
+    try {
+      const context = c.executionCtx;
+      waitUntil = (work) => {
+        context.waitUntil(work);
+      };
+    } catch {
+      waitUntil = undefined;
+    }
   }
   return (work) => {
     const guarded = work.catch(report);

@@ -98,7 +98,8 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
     onText: sink.onText ?? noText,
   };
 
-  let result = outOfTime();
+  // Built only when needed: an AppError captures a stack trace, which is not free on every request.
+  let result: AttemptResult | undefined;
   chain: for (const [index, candidate] of chain.entries()) {
     model = candidate;
     fallbackCount = index;
@@ -138,6 +139,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
       }
     }
   }
+  result ??= outOfTime();
 
   return {
     status: result.status,
