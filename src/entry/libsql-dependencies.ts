@@ -9,9 +9,13 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 
 /**
  * What Node, Bun and Deno share: configuration from an environment record, the libSQL database
- * (migrated on start) and the providers.
+ * (migrated on start) and the providers. `fetch` replaces the runtime's for upstream calls (Node's entry
+ * passes a faster one).
  */
-export async function buildLibsqlDependencies(environment: Record<string, string | undefined>): Promise<AppDependencies> {
+export async function buildLibsqlDependencies(
+  environment: Record<string, string | undefined>,
+  options: { fetch?: typeof fetch } = {},
+): Promise<AppDependencies> {
   const config = parseConfig(environment);
   const logger = createLogger(config.LOG_LEVEL);
   const database = await openLibsqlDatabase({
@@ -20,6 +24,6 @@ export async function buildLibsqlDependencies(environment: Record<string, string
     busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
   });
   await migrateLibsqlDatabase(database, migrationsFolder);
-  const registry = buildModelRegistry(config, { logger });
+  const registry = buildModelRegistry(config, { logger, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
   return { config, database, registry, logger };
 }

@@ -2,12 +2,13 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { ConfigError } from '../config.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+import { createNodeFetch } from './node-fetch.ts';
 
 /** Above cloudflared's and most proxies' 90 s pool timeout, so pooled connections are not reset. */
 const keepAliveTimeoutMs = 100_000;
 
 async function main(): Promise<void> {
-  const dependencies = await buildLibsqlDependencies(process.env);
+  const dependencies = await buildLibsqlDependencies(process.env, { fetch: createNodeFetch() });
   const { config, logger, database } = dependencies;
   const app = createApp(dependencies);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (address) => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.ts';
 import type { AppDependencies } from '../../src/app-env.ts';
 import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts';
+import { createNodeFetch } from '../../src/entry/node-fetch.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
 export interface TestApp {
@@ -38,12 +39,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const ollama = await startFakeOllama(options.ollama);
   const directory = await mkdtemp(join(tmpdir(), 'edge-llm-api-'));
   const databasePath = join(directory, 'app.db');
-  const dependencies = await buildLibsqlDependencies({
-    DATABASE_URL: `file:${databasePath}`,
-    OLLAMA_BASE_URL: options.ollamaUrl ?? ollama.url,
-    LOG_LEVEL: 'silent',
-    ...options.env,
-  });
+  const dependencies = await buildLibsqlDependencies(
+    {
+      DATABASE_URL: `file:${databasePath}`,
+      OLLAMA_BASE_URL: options.ollamaUrl ?? ollama.url,
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+    // The upstream fetch `npm start` uses (src/entry/node.ts), so the Node suites test it.
+    { fetch: createNodeFetch() },
+  );
   const app = createApp(dependencies);
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
