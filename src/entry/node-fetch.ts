@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 
 /** Statuses whose response has no body (a Response with a body for them throws). */
@@ -49,9 +49,44 @@ export function createNodeFetch(options: { keepAliveTimeoutMs?: number } = {}): 
       answer.body.resume();
       return new Response(null, { status: answer.statusCode, headers: responseHeaders });
     }
-    return new Response(Readable.toWeb(answer.body) as ReadableStream<Uint8Array>, {
-      status: answer.statusCode,
-      headers: responseHeaders,
-    });
+    return new Response(toWebStream(answer.body), { status: answer.statusCode, headers: responseHeaders });
   };
+}
+
+/**
+ * A web stream over a Node body, with back-pressure. Not `Readable.toWeb`: after the web side is
+ * cancelled (an error page's body dropped unread) it can still enqueue a chunk that was in flight,
+ * which throws "Controller is already closed" as an uncaught exception.
+ */
+function toWebStream(body: Readable): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        body.on('data', (chunk: Buffer) => {
+          if (done) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) body.pause();
+        });
+        body.once('end', () => {
+          if (done) return;
+          done = true;
+          controller.close();
+        });
+        body.once('error', (error: Error) => {
+          if (done) return;
+          done = true;
+          controller.error(error);
+        });
+      },
+      pull() {
+        body.resume();
+      },
+      cancel() {
+        done = true;
+        body.destroy();
+      },
+    },
+    { highWaterMark: 16 },
+  );
 }
