@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, parseSse, readSse } from '../helpers/sse.ts';
-import type { CreateHarness, Harness, HarnessOptions } from './harness.ts';
+import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 interface MessageRow {
   role: string;
@@ -61,16 +61,7 @@ async function expectNextTurnWorks(app: Harness, conversationId: string): Promis
 }
 
 export function describeChatAbort(createHarness: CreateHarness): void {
-  let api: Harness | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
-
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    api = await createHarness(options);
-    return api;
-  }
+  const start = useHarness(createHarness);
 
   describe('client disconnects', () => {
     it('cancels the upstream and stores the partial answer as aborted when the client disconnects mid-stream', async () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeHex, readSse, sseEvents, type SseEvent } from '../helpers/sse.ts';
-import type { CreateHarness, Harness, HarnessOptions } from './harness.ts';
+import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -34,16 +34,7 @@ async function streamChat(app: Harness, body: Record<string, unknown>) {
 }
 
 export function describeChatStream(createHarness: CreateHarness): void {
-  let api: Harness | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
-
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    api = await createHarness(options);
-    return api;
-  }
+  const start = useHarness(createHarness);
 
   describe('POST /api/chat/stream', () => {
     // The raw Connection header (no duplicate, same as other responses) is checked on Node in

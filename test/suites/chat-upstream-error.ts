@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeOllamaBehaviour } from '../helpers/fake-ollama.ts';
 import { readSse, type SseEvent } from '../helpers/sse.ts';
-import type { CreateHarness, Harness, HarnessOptions } from './harness.ts';
+import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 interface ErrorBody {
   error: string;
@@ -109,16 +109,7 @@ type Route = '/api/chat' | '/api/chat/stream';
 const routes: Route[] = ['/api/chat', '/api/chat/stream'];
 
 export function describeChatUpstreamErrors(createHarness: CreateHarness): void {
-  let api: Harness | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
-
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    api = await createHarness(options);
-    return api;
-  }
+  const start = useHarness(createHarness);
 
   describe('upstream failures before the answer starts', () => {
     it('answers 503 SERVICE_UNAVAILABLE when nothing listens at the Ollama address', async () => {

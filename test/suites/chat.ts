@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/sse.ts';
-import type { CreateHarness, Harness, HarnessOptions } from './harness.ts';
+import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -59,16 +59,7 @@ const messagesOf = (app: Harness, conversationId: string) =>
   app.query<MessageRow>('select * from messages where conversation_id = ? order by sequence', [conversationId]);
 
 export function describeChat(createHarness: CreateHarness): void {
-  let api: Harness | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
-
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    api = await createHarness(options);
-    return api;
-  }
+  const start = useHarness(createHarness);
 
   describe('POST /api/chat', () => {
     it('answers with the documented shape and the usage the model server reported', async () => {

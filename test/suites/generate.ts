@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSse, readSse } from '../helpers/sse.ts';
-import type { CreateHarness, Harness, HarnessOptions } from './harness.ts';
+import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const TOKENS = ['Hello', ',', ' world', '!'];
@@ -31,15 +31,7 @@ function expectSseHeaders(response: Response) {
 }
 
 export function describeGenerate(createHarness: CreateHarness): void {
-  let api: Harness | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
-  async function start(options: HarnessOptions = {}): Promise<Harness> {
-    api = await createHarness(options);
-    return api;
-  }
+  const start = useHarness(createHarness);
 
   describe('POST /api/generate', () => {
     it('answers with {response, model, finish_reason, usage, timestamp} and stores nothing', async () => {

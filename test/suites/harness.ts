@@ -5,6 +5,7 @@
  * Worker's own fetch handler and a real local D1 (test/workers/workers-harness.ts). Suites under
  * test/suites/ take a `CreateHarness` and hold the test bodies once for every runtime.
  */
+import { afterEach } from 'vitest';
 import type { FakeOllamaControl } from '../helpers/fake-ollama-client.ts';
 import type { FakeOllamaBehaviour } from '../helpers/fake-ollama.ts';
 
@@ -36,3 +37,19 @@ export interface HarnessOptions {
 }
 
 export type CreateHarness = (options?: HarnessOptions) => Promise<Harness>;
+
+/**
+ * The start function of a suite: each call builds a harness (app, database, fake Ollama) that is closed
+ * after the test that started it.
+ */
+export function useHarness(createHarness: CreateHarness): (options?: HarnessOptions) => Promise<Harness> {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options = {}) => {
+    current = await createHarness(options);
+    return current;
+  };
+}
