@@ -1,6 +1,6 @@
 import { createApp } from '../app.ts';
-import { ConfigError } from '../config.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 
 /** The part of Bun's API this entry uses (bun-types is not installed: Bun comes from npm for CI). */
 interface BunServer {
@@ -38,20 +38,13 @@ async function main(): Promise<void> {
     runtime: 'bun',
     ollama: new URL(config.OLLAMA_BASE_URL).host,
   });
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    void server.stop().finally(() => {
+  stopOnSignals(
+    () => server.stop(),
+    () => {
       database.close();
-      process.exit(0);
-    });
-    setTimeout(() => process.exit(0), 10_000).unref();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+    },
+    logger,
+  );
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error('start-up failed:', error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runEntry(main);

@@ -1,8 +1,8 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
-import { ConfigError } from '../config.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { createNodeFetch } from './node-fetch.ts';
+import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 
 /** Above cloudflared's and most proxies' 90 s pool timeout, so pooled connections are not reset. */
 const keepAliveTimeoutMs = 100_000;
@@ -21,20 +21,18 @@ async function main(): Promise<void> {
     server.keepAliveTimeout = keepAliveTimeoutMs;
     server.headersTimeout = keepAliveTimeoutMs + 1_000;
   }
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    server.close(() => {
+  stopOnSignals(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+    () => {
       database.close();
-      process.exit(0);
-    });
-    setTimeout(() => process.exit(0), 10_000).unref();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+    },
+    logger,
+  );
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error('start-up failed:', error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runEntry(main);
