@@ -38,15 +38,14 @@ export interface GenerationSink {
   onText?: (text: string) => void | Promise<void>;
 }
 
-export interface GenerationOutcome {
-  status: GenerationStatus;
-  /** Whether the upstream had answered before the generation ended. */
-  started: boolean;
-  text: string;
-  finishReason: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  error: AppError | undefined;
+/**
+ * What the last attempt ended with (its `started` says whether any attempt's upstream answered), and
+ * how the whole generation went.
+ */
+export interface GenerationOutcome extends Pick<
+  AttemptResult,
+  'status' | 'started' | 'text' | 'finishReason' | 'inputTokens' | 'outputTokens' | 'error'
+> {
   latencyMs: number;
   timeToFirstTokenMs: number | null;
   /** The model that answered (or, on failure, the last one tried). */
