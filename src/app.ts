@@ -13,6 +13,7 @@ import { registerGenerateRoutes } from './routes/generate.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHistoryRoutes } from './routes/history.ts';
 import { registerModelRoutes } from './routes/models.ts';
+import { registerOpenAiRoutes } from './routes/openai.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { ChatService } from './services/chat-service.ts';
 
@@ -73,6 +74,7 @@ export function createApp(dependencies: AppDependencies) {
   registerGenerateRoutes(app, limits);
   registerCompatRoutes(app, limits);
   registerModelRoutes(app);
+  registerOpenAiRoutes(app, limits);
   registerHealthRoutes(app);
 
   app.onError(handleError);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../app-env.ts';
 import { AppError, type ErrorCode } from './app-error.ts';
+import { isOpenAiPath, openAiErrorBody } from './openai-error.ts';
 
 const codeForStatus: Partial<Record<number, ErrorCode>> = {
   400: 'INVALID_INPUT',
@@ -28,7 +29,7 @@ export function errorBody(error: AppError, requestId: string | undefined) {
   return { error: error.message, code: error.code, request_id: requestId ?? null, details: error.details };
 }
 
-/** The one onError: every error body the native API sends is written here. */
+/** The one onError: every error body the API sends is written here, in OpenAI's shape under /v1. */
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
   const appError = toAppError(error);
   if (appError.code === 'INTERNAL_ERROR') {
@@ -38,6 +39,7 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
     });
   }
   for (const [name, value] of Object.entries(appError.headers)) c.header(name, value);
+  if (isOpenAiPath(c.req.path)) return c.json(openAiErrorBody(appError), appError.status);
   return c.json(errorBody(appError, c.var.requestId), appError.status);
 }
 

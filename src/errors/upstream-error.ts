@@ -63,6 +63,15 @@ const failure = (code: ErrorCode, message: string, retry: RetryDisposition, caus
   retry,
 });
 
+/** The upstream does not have the model: the request's `model` field is what is wrong. */
+const modelMissing = (cause: unknown): UpstreamFailure => ({
+  error: new AppError('NOT_FOUND', 'Model not found', {
+    cause,
+    details: [{ field: 'model', message: 'the model server does not have this model' }],
+  }),
+  retry: 'next',
+});
+
 const tunnelPage = 'check the tunnel or proxy in front of it';
 const connectionLost = 'The connection to the model server was lost';
 const unreachable = 'The model server cannot be reached';
@@ -108,7 +117,7 @@ function fromStatus(status: number, headers: Record<string, string> | undefined,
     );
   if (status === 400 || status === 413 || status === 422)
     return failure('INVALID_INPUT', 'The model server refused the request as invalid', 'none', cause);
-  if (status === 404) return failure('NOT_FOUND', 'Model not found', 'next', cause);
+  if (status === 404) return modelMissing(cause);
   if (status === 408 || status === 504) return failure('TIMEOUT', 'The model server did not answer in time', 'same', cause);
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(headers);
@@ -144,7 +153,7 @@ function streamErrorStatus(error: unknown): number | undefined {
 export function classifyUpstreamFailure(error: unknown, options: { started?: boolean } = {}): UpstreamFailure {
   if (AppError.isInstance(error)) return { error, retry: 'next' };
   if (isTimeoutError(error)) return failure('TIMEOUT', 'The model server did not answer in time', 'same', error);
-  if (NoSuchModelError.isInstance(error)) return failure('NOT_FOUND', 'Model not found', 'next', error);
+  if (NoSuchModelError.isInstance(error)) return modelMissing(error);
   if (UpstreamStreamError.isInstance(error)) {
     if (error.kind === 'not-a-model-response')
       return failure(

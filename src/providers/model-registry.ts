@@ -23,7 +23,8 @@ export interface RegistryOptions {
 /** Provider names that are never taken as part of an Ollama model name, configured or not. */
 const wellKnownProviderNames = new Set(['ollama', 'openai', 'anthropic', 'google', 'mistral', 'groq', 'together', 'openrouter']);
 
-const modelNotFound = (detail: string) => new AppError('NOT_FOUND', `Model not found: ${detail}`);
+const modelNotFound = (detail: string) =>
+  new AppError('NOT_FOUND', `Model not found: ${detail}`, { details: [{ field: 'model', message: detail }] });
 
 /** The one place a model name becomes a provider and a model; checked before any upstream call. */
 export class ModelRegistry {

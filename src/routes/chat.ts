@@ -83,14 +83,16 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
         run: (sink, signal) => runGeneration(chat.generationInput(turn, signal), sink),
         tokenEvent: (text) => ({ token: text }),
         settle: (outcome) => chat.finish(turn, outcome),
-        doneEvent: (outcome) => ({
-          done: true,
-          conversation_id: turn.conversationId,
-          message_id: turn.assistantMessageId,
-          model: outcome.model.id,
-          finish_reason: outcome.finishReason,
-          usage: usageOf(outcome),
-        }),
+        doneEvents: (outcome) => [
+          {
+            done: true,
+            conversation_id: turn.conversationId,
+            message_id: turn.assistantMessageId,
+            model: outcome.model.id,
+            finish_reason: outcome.finishReason,
+            usage: usageOf(outcome),
+          },
+        ],
         runInBackground: c.var.runInBackground,
         logger,
       });

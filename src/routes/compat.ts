@@ -26,7 +26,7 @@ export function registerCompatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
     async (c) => {
       const { prompt, stream } = c.req.valid('json');
       if (stream) {
-        return streamStateless(c, { prompt }, { token: (text) => ({ response: text }), done: () => ({}) });
+        return streamStateless(c, { prompt }, { tokenEvent: (text) => ({ response: text }), doneEvents: () => [{}] });
       }
       const { outcome } = await generateWhole(c, { prompt });
       return c.json({ response: outcome.text }, 200);

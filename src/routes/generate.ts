@@ -4,9 +4,15 @@ import type { AppEnv } from '../app-env.ts';
 import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
 import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
-import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
+import { runGeneration } from '../services/generation.ts';
 import { statelessGeneration, type StatelessRequest } from '../services/stateless-generation.ts';
-import { streamGeneration } from '../streaming/generation-stream.ts';
+import { streamGeneration, type GenerationStreamOptions } from '../streaming/generation-stream.ts';
+
+/** How a stateless route frames its stream. */
+export type StatelessStreamEvents = Pick<
+  GenerationStreamOptions,
+  'startEvent' | 'tokenEvent' | 'doneEvents' | 'endOfStream' | 'errorEvent'
+>;
 
 /** Runs a stateless generation to the end and sets the headers naming the model; throws its error, if any, for onError. */
 export async function generateWhole(c: Context<AppEnv>, request: StatelessRequest) {
@@ -18,11 +24,7 @@ export async function generateWhole(c: Context<AppEnv>, request: StatelessReques
 }
 
 /** Streams a stateless generation as SSE with the given event shapes. */
-export function streamStateless(
-  c: Context<AppEnv>,
-  request: StatelessRequest,
-  events: { token: (text: string) => unknown; done: (outcome: GenerationOutcome, model: string) => unknown },
-): Promise<Response> {
+export function streamStateless(c: Context<AppEnv>, request: StatelessRequest, events: StatelessStreamEvents): Promise<Response> {
   const { config, logger } = c.var.services;
   const { input } = statelessGeneration(c.var.services, request);
   return streamGeneration({
@@ -30,11 +32,10 @@ export function streamStateless(
     keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
     respond: (stream, headers) => c.body(stream, 200, headers),
     run: (sink, signal) => runGeneration(input(signal), sink),
-    tokenEvent: events.token,
     settle: async () => {},
-    doneEvent: (outcome) => events.done(outcome, outcome.model.id),
     runInBackground: c.var.runInBackground,
     logger,
+    ...events,
   });
 }
 
@@ -60,13 +61,15 @@ export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLi
       const body = c.req.valid('json');
       if (body.stream) {
         return streamStateless(c, body, {
-          token: (text) => ({ response: text }),
-          done: (outcome, model) => ({
-            done: true,
-            model,
-            finish_reason: outcome.finishReason,
-            usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
-          }),
+          tokenEvent: (text) => ({ response: text }),
+          doneEvents: (outcome) => [
+            {
+              done: true,
+              model: outcome.model.id,
+              finish_reason: outcome.finishReason,
+              usage: { input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens },
+            },
+          ],
         });
       }
       const { model, outcome } = await generateWhole(c, body);

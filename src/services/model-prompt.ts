@@ -1,8 +1,11 @@
 import type { LanguageModelV4Prompt } from '@ai-sdk/provider';
 
-/** A text message of a conversation, as the API stores and sends it. */
+/**
+ * A text message of a conversation, as the API stores and sends it. `system` messages come only from
+ * clients that send a whole conversation (OpenAI's messages), where they may stand between turns.
+ */
 export interface ConversationMessage {
-  role: 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant';
   content: string;
 }
 
@@ -11,7 +14,8 @@ export function toModelPrompt(system: string | undefined, messages: readonly Con
   const prompt: LanguageModelV4Prompt = [];
   if (system !== undefined && system !== '') prompt.push({ role: 'system', content: system });
   for (const message of messages) {
-    prompt.push({ role: message.role, content: [{ type: 'text', text: message.content }] });
+    if (message.role === 'system') prompt.push({ role: 'system', content: message.content });
+    else prompt.push({ role: message.role, content: [{ type: 'text', text: message.content }] });
   }
   return prompt;
 }

@@ -4,14 +4,15 @@ import type { ModelRoute } from '../providers/model-registry.ts';
 import type { ChatRequestBody } from '../schemas/chat.ts';
 import { resolveParameters } from './chat-service.ts';
 import type { GenerationInput } from './generation.ts';
+import type { ConversationMessage } from './model-prompt.ts';
 import { retrySettings } from './retry-policy.ts';
 
-export interface StatelessRequest {
-  prompt: string;
+/** A prompt, or a whole conversation sent by the client (OpenAI's messages). */
+export type StatelessRequest = {
   model?: string | undefined;
   system?: string | undefined;
   parameters?: ChatRequestBody['parameters'];
-}
+} & ({ prompt: string } | { messages: ConversationMessage[] });
 
 /** A one-shot model call with no history: resolves the model and its fallbacks (404 before any upstream call) and the defaults. */
 export function statelessGeneration(
@@ -27,7 +28,7 @@ export function statelessGeneration(
       model: route.model,
       fallbacks: route.fallbacks,
       system,
-      messages: [{ role: 'user', content: request.prompt }],
+      messages: 'prompt' in request ? [{ role: 'user', content: request.prompt }] : request.messages,
       parameters: resolveParameters(config, request.parameters),
       signal,
       totalTimeoutMs: config.REQUEST_TIMEOUT_SECONDS * 1000,

@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
 import type { AnswerStart, GenerationOutcome, GenerationSink } from '../services/generation.ts';
@@ -14,12 +15,18 @@ export interface GenerationStreamOptions {
   respond(body: ReadableStream<Uint8Array>, headers: Record<string, string>): Response;
   /** Starts the model call with the given sink and signal. */
   run(sink: GenerationSink, signal: AbortSignal): Promise<GenerationOutcome>;
+  /** The first event, sent when the upstream has answered (OpenAI's role chunk); none when absent. */
+  startEvent?: (start: AnswerStart) => unknown;
   /** The event for one piece of text. */
   tokenEvent(text: string): unknown;
   /** Runs once per generation, before any terminal event or error response: persistence goes here. */
   settle(outcome: GenerationOutcome): Promise<void>;
-  /** The last event of a complete generation. */
-  doneEvent(outcome: GenerationOutcome): unknown;
+  /** The last events of a complete generation. */
+  doneEvents(outcome: GenerationOutcome): unknown[];
+  /** Raw `data:` text sent after the done events (OpenAI's `[DONE]`). */
+  endOfStream?: string;
+  /** The event that ends a stream that failed after it started; the native `{error, code}` when absent. */
+  errorEvent?: (error: AppError) => unknown;
   runInBackground(work: Promise<unknown>): void;
   logger: Logger;
 }
@@ -43,9 +50,12 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
   const started = new Promise<'started'>((resolve) => {
     markStarted = (start) => {
       answerStart = start;
+      // Sent at once: text may follow before the code awaiting `started` runs again.
+      if (options.startEvent) void sse.send(options.startEvent(start));
       resolve('started');
     };
   });
+  const errorEvent = options.errorEvent ?? ((error: AppError) => ({ error: error.message, code: error.code }));
   const generation = options.run(
     { onStart: markStarted, onText: (text) => sse.send(options.tokenEvent(text)) },
     AbortSignal.any([options.signal, clientGone.signal]),
@@ -74,13 +84,15 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
     generation.then(async (outcome) => {
       try {
         await settled;
-        if (outcome.status === 'complete') await sse.send(options.doneEvent(outcome));
-        else if (outcome.error) await sse.send({ error: outcome.error.message, code: outcome.error.code });
+        if (outcome.status === 'complete') {
+          for (const event of options.doneEvents(outcome)) await sse.send(event);
+          if (options.endOfStream !== undefined) await sse.sendText(options.endOfStream);
+        } else if (outcome.error) await sse.send(errorEvent(outcome.error));
       } catch (error) {
         options.logger.error('could not settle a streamed generation', {
           error: error instanceof Error ? error.message : String(error),
         });
-        await sse.send({ error: 'The answer could not be saved', code: 'INTERNAL_ERROR' });
+        await sse.send(errorEvent(new AppError('INTERNAL_ERROR', 'The answer could not be saved')));
       } finally {
         sse.close();
       }

@@ -10,8 +10,10 @@ export interface SseStream {
   readonly readable: ReadableStream<Uint8Array>;
   /** True once the client has gone away or the stream was closed. */
   readonly closed: boolean;
-  /** Sends one `data:` event; resolves when the client is ready for more (back-pressure). */
+  /** Sends one `data:` event carrying JSON; resolves when the client is ready for more (back-pressure). */
   send(data: unknown): Promise<void>;
+  /** Sends one `data:` event carrying this text as is (OpenAI's `[DONE]`). */
+  sendText(text: string): Promise<void>;
   close(): void;
 }
 
@@ -88,20 +90,23 @@ export function createSseStream(options: SseStreamOptions): SseStream {
   );
   scheduleKeepAlive(options.keepAliveMs);
 
+  const sendText = async (text: string) => {
+    if (closed) return;
+    enqueue(encoder.encode(`data: ${text}\n\n`));
+    if ((controller.desiredSize ?? 1) <= 0) {
+      await new Promise<void>((resolve) => {
+        resumeWriter = resolve;
+      });
+    }
+  };
+
   return {
     readable,
     get closed() {
       return closed;
     },
-    async send(data) {
-      if (closed) return;
-      enqueue(encoder.encode(`data: ${JSON.stringify(data)}\n\n`));
-      if ((controller.desiredSize ?? 1) <= 0) {
-        await new Promise<void>((resolve) => {
-          resumeWriter = resolve;
-        });
-      }
-    },
+    send: (data) => sendText(JSON.stringify(data)),
+    sendText,
     close() {
       if (closed) return;
       shutDown();

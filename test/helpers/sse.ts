@@ -5,6 +5,8 @@ export interface SseEvent {
   data?: Record<string, unknown>;
   /** Text of a `:` comment line. */
   comment?: string;
+  /** A `data:` event that is not JSON (OpenAI's `[DONE]`). */
+  raw?: string;
 }
 
 /** Parses a complete SSE body into events and comments, in order. */
@@ -14,6 +16,7 @@ export function parseSse(text: string): SseEvent[] {
     if (block === '') continue;
     for (const line of block.split('\n')) {
       if (line.startsWith(':')) events.push({ comment: line.slice(1).trim() });
+      else if (line === 'data: [DONE]') events.push({ raw: '[DONE]' });
       else if (line.startsWith('data: ')) events.push({ data: JSON.parse(line.slice(6)) as Record<string, unknown> });
     }
   }

@@ -18,12 +18,18 @@ interface MessageRow {
 }
 
 /** An error body of the documented shape, with nothing in it that points at the upstream. */
-async function expectErrorBody(response: Response, status: number, code: string, secrets: string[] = []): Promise<ErrorBody> {
+async function expectErrorBody(
+  response: Response,
+  status: number,
+  code: string,
+  secrets: string[] = [],
+  details: ErrorBody['details'] = [],
+): Promise<ErrorBody> {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const body = (await response.json()) as ErrorBody;
   expect(Object.keys(body).sort()).toEqual(['code', 'details', 'error', 'request_id']);
-  expect(body).toEqual({ error: expect.any(String), code, request_id: response.headers.get('x-request-id'), details: [] });
+  expect(body).toEqual({ error: expect.any(String), code, request_id: response.headers.get('x-request-id'), details });
   expect(body.request_id).toBeTruthy();
   expectNoLeaks(JSON.stringify(body), secrets);
   return body;
@@ -139,9 +145,13 @@ export function describeChatUpstreamErrors(createHarness: CreateHarness): void {
 
       it(`${route}: answers 404 NOT_FOUND when Ollama does not have the model`, async () => {
         const app = await start();
-        await expectErrorBody(await app.post(route, { message: 'Hi', model: 'no-such-model' }), 404, 'NOT_FOUND', [
-          'no-such-model',
-        ]);
+        await expectErrorBody(
+          await app.post(route, { message: 'Hi', model: 'no-such-model' }),
+          404,
+          'NOT_FOUND',
+          ['no-such-model'],
+          [{ field: 'model', message: 'the model server does not have this model' }],
+        );
         expect(await app.ollama.hits('/api/chat')).toBe(1);
         await expectSettledTurn(app, await onlyConversationId(app), { status: 'error', content: '' });
       });

@@ -1,0 +1,4 @@
+import { describeOpenAiCompat } from '../suites/openai-compat.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeOpenAiCompat(createWorkersHarness);
