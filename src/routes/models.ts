@@ -18,7 +18,8 @@ const modelSchema = z
 
 const modelsResponse = z.object({ models: z.array(modelSchema) }).openapi('ModelList');
 
-const listModelsTimeoutMs = 10_000;
+/** How long listing every provider's models may take, for /api/models and /v1/models. */
+export const listModelsTimeoutMs = 10_000;
 
 export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const path of ['/api/models', '/models']) {

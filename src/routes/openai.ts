@@ -14,9 +14,9 @@ import type { ConversationMessage } from '../services/model-prompt.ts';
 import type { StatelessRequest } from '../services/stateless-generation.ts';
 import { openAiErrorBody } from '../errors/openai-error.ts';
 import { generateWhole, streamStateless } from './generate.ts';
+import { listModelsTimeoutMs } from './models.ts';
 
 const tags = ['OpenAI-compatible'];
-const listModelsTimeoutMs = 10_000;
 
 const errorContent = (description: string) => ({
   description,
