@@ -1,6 +1,15 @@
 import autocannon from 'autocannon';
 import { summarize, type Summary } from './statistics.ts';
 
+/** One request to repeat: POSTed as JSON, with any extra headers (e.g. Portkey's routing headers). */
+export interface LoadRequest {
+  url: string;
+  body: unknown;
+  headers?: Record<string, string> | undefined;
+}
+
+export const requestHeaders = (request: LoadRequest) => ({ 'content-type': 'application/json', ...request.headers });
+
 export interface JsonLoadResult {
   requests: number;
   errors: number;
@@ -14,9 +23,9 @@ export interface JsonLoadResult {
  * a plain request loop is used instead: autocannon reports latency in whole milliseconds, too coarse
  * for the sub-millisecond added latency measured there.
  */
-export async function jsonLoad(url: string, body: unknown, connections: number, seconds: number): Promise<JsonLoadResult> {
+export async function jsonLoad(request: LoadRequest, connections: number, seconds: number): Promise<JsonLoadResult> {
   if (connections === 1) {
-    const result = await streamLoad(url, body, 1, seconds, 100_000);
+    const result = await streamLoad(request, 1, seconds, 100_000);
     return {
       requests: result.requests,
       errors: result.errors,
@@ -26,10 +35,10 @@ export async function jsonLoad(url: string, body: unknown, connections: number, 
     };
   }
   const result = await autocannon({
-    url,
+    url: request.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: requestHeaders(request),
+    body: JSON.stringify(request.body),
     connections,
     duration: seconds,
   });
@@ -45,43 +54,51 @@ export async function jsonLoad(url: string, body: unknown, connections: number, 
 export interface StreamLoadResult {
   requests: number;
   errors: number;
-  firstByte: Summary;
+  firstToken: Summary;
   total: Summary;
 }
+
+const decoder = new TextDecoder();
+/** A token in any of the streams measured: Ollama's and OpenAI's `content`, our `token` and `response`. */
+const carriesText = /"(?:content|token|response)":"[^"]/;
 
 /**
  * Streaming load: `connections` loops, each posting and reading the stream to its end, recording the
  * time to the first event that carries text and the total time. Bounded by `seconds` and `maxRequests`.
  */
 export async function streamLoad(
-  url: string,
-  body: unknown,
+  request: LoadRequest,
   connections: number,
   seconds: number,
   maxRequests: number,
 ): Promise<StreamLoadResult> {
   const deadline = performance.now() + seconds * 1000;
-  const firstByteTimes: number[] = [];
+  const firstTokenTimes: number[] = [];
   const totalTimes: number[] = [];
   let started = 0;
   let errors = 0;
-  const payload = JSON.stringify(body);
+  const payload = JSON.stringify(request.body);
+  const headers = requestHeaders(request);
   const loop = async () => {
     while (performance.now() < deadline && started < maxRequests) {
       started += 1;
       const begin = performance.now();
       try {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
-        if (!response.ok || !response.body) throw new Error(String(response.status));
+        const response = await fetch(request.url, { method: 'POST', headers, body: payload });
+        if (!response.ok || !response.body) {
+          await response.body?.cancel();
+          throw new Error(String(response.status));
+        }
         const reader = response.body.getReader();
         let first = -1;
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          // The first chunk that carries an event (not only a comment) counts as the first token.
-          if (first < 0 && value.includes(0x7b /* { */)) first = performance.now() - begin;
+          // The first chunk that carries text counts as the first token: not a comment, not OpenAI's
+          // empty role chunk (a gateway may send that before the upstream has produced anything).
+          if (first < 0 && carriesText.test(decoder.decode(value))) first = performance.now() - begin;
         }
-        firstByteTimes.push(first);
+        firstTokenTimes.push(first);
         totalTimes.push(performance.now() - begin);
       } catch {
         errors += 1;
@@ -89,5 +106,5 @@ export async function streamLoad(
     }
   };
   await Promise.all(Array.from({ length: connections }, loop));
-  return { requests: totalTimes.length, errors, firstByte: summarize(firstByteTimes), total: summarize(totalTimes) };
+  return { requests: totalTimes.length, errors, firstToken: summarize(firstTokenTimes), total: summarize(totalTimes) };
 }

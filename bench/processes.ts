@@ -58,22 +58,51 @@ export async function startGateway(
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const url = `http://127.0.0.1:${String(port)}`;
+  await waitUntilAnswering(child, `${url}/health`, 'gateway');
+  return { child, url, stop: () => stopProcess(child) };
+}
+
+/**
+ * Starts the Portkey gateway (the `@portkey-ai/gateway` dev dependency, its Node server) as the peer
+ * to compare with; resolves when `GET /` answers. It has no host option, so it listens on all
+ * interfaces while the bench runs. Its start-up banner (stdout) is dropped. Its one stderr line on
+ * Node 24, "Failed to find Response internal state key", is @hono/node-server 1.13.5 (pinned for it
+ * in package.json) losing a body-reading shortcut; its answers are unaffected.
+ */
+export async function startPortkey(port: number): Promise<RunningProcess> {
+  const child = spawn(
+    process.execPath,
+    ['node_modules/@portkey-ai/gateway/build/start-server.js', `--port=${String(port)}`, '--headless'],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${String(port)}`;
+  await waitUntilAnswering(child, `${url}/`, 'Portkey');
+  return { child, url, stop: () => stopProcess(child) };
+}
+
+/** Polls `url` until it answers 2xx; if the child fails to spawn, exits or takes over 15 s, stops it and rejects. */
+async function waitUntilAnswering(child: ChildProcess, url: string, what: string): Promise<void> {
   const deadline = Date.now() + 15_000;
+  child.once('error', () => undefined); // a failed spawn leaves no pid; the check below handles it
   for (;;) {
     try {
-      const response = await fetch(`http://127.0.0.1:${String(port)}/health`);
-      if (response.ok) break;
+      const response = await fetch(url);
+      await response.body?.cancel();
+      if (response.ok) return;
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error('gateway did not start');
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      await stopProcess(child);
+      throw new Error(`${what} did not start`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, url: `http://127.0.0.1:${String(port)}`, stop: () => stopProcess(child) };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   const timedOut = await Promise.race([exited.then(() => false), new Promise((resolve) => setTimeout(resolve, 3000, true))]);

@@ -1,133 +1,190 @@
 /**
- * `npm run bench`: what the gateway costs against the upstream alone, side by side in one run.
- * Targets are measured interleaved (A, B, … then …, B, A) so machine noise hits all alike; only
- * 127.0.0.1; every loop is bounded in time and count. Writes bench/results/latest.md, then runs the
- * scale cases (bench/scale-streams.ts, bench/scale-history.ts).
+ * `npm run bench`: what the gateway costs against the upstream alone, and against the Portkey gateway,
+ * side by side in one run. Targets are measured interleaved (A, B, … then …, B, A) so machine noise
+ * hits all alike; requests go only to 127.0.0.1; every loop is bounded in time and count. Gateways
+ * (ours on Node and Bun, Portkey) call the same fake upstream: Ollama's /api/chat for our Ollama
+ * routes, OpenAI's /v1/chat/completions for every /v1/chat/completions route. Writes
+ * bench/results/latest.md, then runs the scale cases (bench/scale-streams.ts, bench/scale-history.ts).
+ * Env: BENCH_SECONDS (per target and round, default 2), BENCH_CONCURRENCY (default 1,16,64),
+ * BENCH_SKIP_SCALE=1 (stop after the comparison tables: print them, leave latest.md untouched).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { jsonLoad, streamLoad } from './load.ts';
-import { cpuMilliseconds, peakRssMegabytes, rssMegabytes, startGateway, startScript, type RunningProcess } from './processes.ts';
+import { jsonLoad, requestHeaders, streamLoad } from './load.ts';
+import { cpuMilliseconds, peakRssMegabytes, rssMegabytes, startGateway, startPortkey, startScript } from './processes.ts';
+import {
+  againstPortkey,
+  comparisonTables,
+  memoryTable,
+  resultKey,
+  type Measurement,
+  type MemoryRow,
+  type Target,
+} from './report.ts';
 import { runHistoryScale } from './scale-history.ts';
 import { runStreamScale } from './scale-streams.ts';
-import { round } from './statistics.ts';
 
 const segmentSeconds = Number(process.env['BENCH_SECONDS'] ?? '2');
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
+const skipScale = process.env['BENCH_SKIP_SCALE'] === '1';
 const rounds = 2;
-
-interface Target {
-  name: string;
-  kind: 'json' | 'stream';
-  url: string;
-  body: unknown;
-  /** The process whose CPU is charged to this target (undefined: the upstream itself). */
-  process?: RunningProcess | undefined;
-}
-
-interface Measurement {
-  rps: number[];
-  p50: number[];
-  p99: number[];
-  firstByteP50: number[];
-  firstByteP99: number[];
-  cpuMs: number;
-  requests: number;
-  errors: number;
-}
+const portkeyVersion = (JSON.parse(readFileSync('node_modules/@portkey-ai/gateway/package.json', 'utf8')) as { version: string })
+  .version;
 
 const upstream = await startScript('bench/upstream-server.ts');
 const upstreamUrl = upstream.firstLine.trim();
-const nodeGateway = await startGateway('node', 18787, upstreamUrl);
+/** Our gateways reach the OpenAI upstream as the built-in `openai` provider. */
+const openAiEnv = { OPENAI_BASE_URL: `${upstreamUrl}/v1`, OPENAI_API_KEY: 'bench-key', OPENAI_MODELS: 'gpt-4o-mini' };
+const nodeGateway = await startGateway('node', 18787, upstreamUrl, openAiEnv).catch(async (error: unknown) => {
+  await upstream.stop();
+  throw error;
+});
 const bunGateway = existsSync('src/entry/bun.ts')
-  ? await startGateway('bun', 18788, upstreamUrl).catch(() => undefined)
+  ? await startGateway('bun', 18788, upstreamUrl, openAiEnv).catch(() => undefined)
   : undefined;
+const portkey = await startPortkey(18791).catch((error: unknown) => {
+  console.error(`Portkey not measured: ${String(error)}`);
+  return undefined;
+});
 
-const ollamaBody = (stream: boolean) => ({ model: 'llama3.2', messages: [{ role: 'user', content: 'Hi' }], stream });
+const messages = [{ role: 'user', content: 'Hi' }];
+const ollamaBody = (stream: boolean) => ({ model: 'llama3.2', messages, stream });
+const openAiBody = (model: string, stream: boolean) => (stream ? { model, messages, stream: true } : { model, messages });
 const gateways = [{ label: 'Node', process: nodeGateway }, ...(bunGateway ? [{ label: 'Bun', process: bunGateway }] : [])];
-const targets: Target[] = [
-  { name: 'upstream direct (Ollama /api/chat)', kind: 'json', url: `${upstreamUrl}/api/chat`, body: ollamaBody(false) },
-  ...gateways.flatMap(({ label, process }): Target[] => [
-    { name: `${label} /api/generate`, kind: 'json', url: `${process.url}/api/generate`, body: { prompt: 'Hi' }, process },
+const targets: Target[] = (['json', 'stream'] as const).flatMap((kind): Target[] => {
+  const stream = kind === 'stream';
+  const sse = stream ? ' SSE' : '';
+  return [
     {
-      name: `${label} /api/chat (history write)`,
-      kind: 'json',
-      url: `${process.url}/api/chat`,
-      body: { message: 'Hi' },
-      process,
+      name: `upstream direct (Ollama /api/chat${stream ? ' NDJSON stream' : ''})`,
+      kind,
+      upstream: 'ollama',
+      server: 'direct',
+      url: `${upstreamUrl}/api/chat`,
+      body: ollamaBody(stream),
     },
-  ]),
-  {
-    name: 'upstream direct (Ollama /api/chat NDJSON stream)',
-    kind: 'stream',
-    url: `${upstreamUrl}/api/chat`,
-    body: ollamaBody(true),
-  },
-  ...gateways.flatMap(({ label, process }): Target[] => [
+    ...gateways.flatMap(({ label, process }): Target[] => [
+      {
+        name: `${label} /api/generate${sse}`,
+        kind,
+        upstream: 'ollama',
+        server: label,
+        url: `${process.url}/api/generate`,
+        body: stream ? { prompt: 'Hi', stream: true } : { prompt: 'Hi' },
+        process,
+      },
+      {
+        name: `${label} /api/chat${stream ? '/stream' : ''} (history write)`,
+        kind,
+        upstream: 'ollama',
+        server: label,
+        url: `${process.url}/api/chat${stream ? '/stream' : ''}`,
+        body: { message: 'Hi' },
+        process,
+      },
+    ]),
     {
-      name: `${label} /api/generate SSE`,
-      kind: 'stream',
-      url: `${process.url}/api/generate`,
-      body: { prompt: 'Hi', stream: true },
-      process,
+      name: `upstream direct (OpenAI /v1/chat/completions${sse})`,
+      kind,
+      upstream: 'openai',
+      server: 'direct',
+      url: `${upstreamUrl}/v1/chat/completions`,
+      body: openAiBody('gpt-4o-mini', stream),
     },
-    {
-      name: `${label} /api/chat/stream (history write)`,
-      kind: 'stream',
-      url: `${process.url}/api/chat/stream`,
-      body: { message: 'Hi' },
+    ...gateways.map(({ label, process }): Target => ({
+      name: `${label} /v1/chat/completions${sse}`,
+      kind,
+      upstream: 'openai',
+      server: label,
+      url: `${process.url}/v1/chat/completions`,
+      body: openAiBody('openai/gpt-4o-mini', stream),
       process,
-    },
-  ]),
-];
+    })),
+    ...(portkey
+      ? [
+          {
+            name: `Portkey /v1/chat/completions${sse}`,
+            kind,
+            upstream: 'openai',
+            server: 'Portkey',
+            url: `${portkey.url}/v1/chat/completions`,
+            headers: {
+              'x-portkey-provider': 'openai',
+              'x-portkey-custom-host': `${upstreamUrl}/v1`,
+              authorization: 'Bearer test',
+            },
+            body: openAiBody('gpt-4o-mini', stream),
+            process: portkey,
+          } satisfies Target,
+        ]
+      : []),
+  ];
+});
 
 const results = new Map<string, Measurement>();
 const report: string[] = [];
-const key = (target: Target, concurrency: number) => `${target.name}@${String(concurrency)}`;
+/** /proc readings of a process that has died read as NaN rather than ending the run. */
+const orNaN = (reading: Promise<number>) => reading.catch(() => Number.NaN);
 
 async function measure(target: Target, concurrency: number): Promise<void> {
   const pid = (target.process ?? upstream).child.pid!;
-  const cpuBefore = await cpuMilliseconds(pid);
-  const entry = results.get(key(target, concurrency)) ?? {
+  const cpuBefore = await orNaN(cpuMilliseconds(pid));
+  const entry = results.get(resultKey(target, concurrency)) ?? {
     rps: [],
     p50: [],
     p99: [],
-    firstByteP50: [],
-    firstByteP99: [],
+    firstTokenP50: [],
+    firstTokenP99: [],
     cpuMs: 0,
     requests: 0,
     errors: 0,
   };
   if (target.kind === 'json') {
-    const result = await jsonLoad(target.url, target.body, concurrency, segmentSeconds);
+    const result = await jsonLoad(target, concurrency, segmentSeconds);
     entry.rps.push(result.requestsPerSecond);
     entry.p50.push(result.p50);
     entry.p99.push(result.p99);
     entry.requests += result.requests;
     entry.errors += result.errors;
   } else {
-    const result = await streamLoad(target.url, target.body, concurrency, segmentSeconds, 20_000);
+    const result = await streamLoad(target, concurrency, segmentSeconds, 20_000);
     entry.rps.push(result.requests / segmentSeconds);
     entry.p50.push(result.total.p50);
     entry.p99.push(result.total.p99);
-    entry.firstByteP50.push(result.firstByte.p50);
-    entry.firstByteP99.push(result.firstByte.p99);
+    entry.firstTokenP50.push(result.firstToken.p50);
+    entry.firstTokenP99.push(result.firstToken.p99);
     entry.requests += result.requests;
     entry.errors += result.errors;
   }
-  entry.cpuMs += (await cpuMilliseconds(pid)) - cpuBefore;
-  results.set(key(target, concurrency), entry);
+  entry.cpuMs += (await orNaN(cpuMilliseconds(pid))) - cpuBefore;
+  results.set(resultKey(target, concurrency), entry);
 }
 
-const mean = (values: number[]) =>
-  values.length === 0 ? Number.NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
+/** One request per target before measuring: a 200 whose answer holds the fake upstream's last token. */
+async function checkAnswer(target: Target): Promise<string | undefined> {
+  try {
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers: requestHeaders(target),
+      body: JSON.stringify(target.body),
+    });
+    const text = await response.text();
+    if (response.ok && text.includes('word19')) return undefined;
+    return `${target.name}: HTTP ${String(response.status)} ${text.slice(0, 200).replaceAll('\n', ' ')}`;
+  } catch (error) {
+    return `${target.name}: ${String(error)}`;
+  }
+}
 
 try {
+  const failedChecks = (await Promise.all(targets.map(checkAnswer))).filter((problem) => problem !== undefined);
+  for (const problem of failedChecks) console.error(`answer check failed: ${problem}`);
   // Warm up every target (JIT, connection pools, database pages).
   for (const target of targets) await measure(target, 4);
   results.clear();
+  const measured = [...gateways, ...(portkey ? [{ label: 'Portkey', process: portkey }] : [])];
   const rssBefore = new Map<string, number>();
-  for (const gateway of gateways) rssBefore.set(gateway.label, await rssMegabytes(gateway.process.child.pid!));
+  for (const gateway of measured) rssBefore.set(gateway.label, await orNaN(rssMegabytes(gateway.process.child.pid!)));
 
   for (const concurrency of concurrencies) {
     for (let index = 0; index < rounds; index += 1) {
@@ -136,63 +193,42 @@ try {
     }
   }
 
+  const memoryRows: MemoryRow[] = await Promise.all(
+    measured.map(async ({ label, process }) => {
+      const pid = process.child.pid!;
+      const [after, peak] = await Promise.all([orNaN(rssMegabytes(pid)), orNaN(peakRssMegabytes(pid))]);
+      return { label, rss: { before: rssBefore.get(label) ?? Number.NaN, after, peak } };
+    }),
+  );
+  if (!portkey) memoryRows.push({ label: 'Portkey', rss: undefined });
   const lines: string[] = [
     `# Benchmark — ${new Date().toISOString()}`,
     '',
-    `Node ${process.version}${bunGateway ? ', Bun from npm' : ''}; ${String(rounds)} interleaved rounds of ${String(segmentSeconds)} s per target and concurrency; fake upstream answers 20 tokens with no delay.`,
-    "Latency columns are the mean over rounds of each round's percentile, in ms. CPU is the serving process's user+system time per completed request (the gateway's for gateway rows, the upstream's for direct rows).",
+    `Node ${process.version}${bunGateway ? ', Bun from npm' : ''}${portkey ? `, Portkey gateway ${portkeyVersion}` : ''}; ${String(rounds)} interleaved rounds of ${String(segmentSeconds)} s per target and concurrency; fake upstream answers 20 tokens with no delay.`,
+    "Latency columns are the mean over rounds of each round's percentile, in ms. CPU is the serving process's user+system time per completed request (the gateway's for gateway rows, the upstream's for direct rows). \"Added\" columns compare with the direct target of the same upstream protocol (Ollama rows with Ollama direct, OpenAI rows with OpenAI direct).",
+    '',
+    ...(failedChecks.length > 0
+      ? ['**Answer check failed** (these rows measure errors):', '', ...failedChecks.map((problem) => `- ${problem}`), '']
+      : []),
+    ...comparisonTables(targets, results, concurrencies),
+    ...againstPortkey(targets, results, concurrencies, portkeyVersion),
+    ...memoryTable(memoryRows),
+    'Command: `npm run bench` (BENCH_SECONDS, BENCH_CONCURRENCY to change the run).',
     '',
   ];
-  for (const kind of ['json', 'stream'] as const) {
-    lines.push(
-      kind === 'json' ? '## Non-streaming' : '## Streaming',
-      '',
-      kind === 'json'
-        ? '| target | conc. | req/s | p50 | p99 | added p50 | CPU ms/req | errors |'
-        : '| target | conc. | streams/s | first byte p50 | first byte p99 | total p50 | total p99 | added first byte p50 | CPU ms/req | errors |',
-      kind === 'json' ? '|---|---|---|---|---|---|---|---|' : '|---|---|---|---|---|---|---|---|---|---|',
-    );
-    const direct = targets.find((target) => target.kind === kind && target.process === undefined)!;
-    for (const concurrency of concurrencies) {
-      const base = results.get(key(direct, concurrency))!;
-      for (const target of targets.filter((candidate) => candidate.kind === kind)) {
-        const entry = results.get(key(target, concurrency))!;
-        const cpu = round(entry.cpuMs / Math.max(1, entry.requests), 3);
-        const isDirect = target === direct;
-        if (kind === 'json') {
-          const added = isDirect ? '—' : String(round(mean(entry.p50) - mean(base.p50)));
-          lines.push(
-            `| ${target.name} | ${String(concurrency)} | ${String(round(mean(entry.rps), 0))} | ${String(round(mean(entry.p50)))} | ${String(round(mean(entry.p99)))} | ${added} | ${String(cpu)} | ${String(entry.errors)} |`,
-          );
-        } else {
-          const added = isDirect ? '—' : String(round(mean(entry.firstByteP50) - mean(base.firstByteP50)));
-          lines.push(
-            `| ${target.name} | ${String(concurrency)} | ${String(round(mean(entry.rps), 0))} | ${String(round(mean(entry.firstByteP50)))} | ${String(round(mean(entry.firstByteP99)))} | ${String(round(mean(entry.p50)))} | ${String(round(mean(entry.p99)))} | ${added} | ${String(cpu)} | ${String(entry.errors)} |`,
-          );
-        }
-      }
-    }
-    lines.push('');
-  }
-  lines.push('## Gateway memory (RSS, MB)', '', '| gateway | before | after | peak |', '|---|---|---|---|');
-  for (const gateway of gateways) {
-    const pid = gateway.process.child.pid!;
-    lines.push(
-      `| ${gateway.label} | ${String(round(rssBefore.get(gateway.label) ?? Number.NaN, 1))} | ${String(round(await rssMegabytes(pid), 1))} | ${String(round(await peakRssMegabytes(pid), 1))} |`,
-    );
-  }
-  lines.push('', 'Command: `npm run bench` (BENCH_SECONDS, BENCH_CONCURRENCY to change the run).', '');
   report.push(lines.join('\n'));
   console.log(lines.join('\n'));
 } finally {
-  await Promise.all([nodeGateway.stop(), bunGateway?.stop(), upstream.stop()]);
+  await Promise.all([nodeGateway.stop(), bunGateway?.stop(), portkey?.stop(), upstream.stop()]);
 }
 
 // Scale cases run alone so they do not share the machine with the comparison above.
-for (const scaleCase of [runStreamScale, runHistoryScale]) {
-  const section = await scaleCase();
-  console.log(section);
-  report.push(section);
+if (!skipScale) {
+  for (const scaleCase of [runStreamScale, runHistoryScale]) {
+    const section = await scaleCase();
+    console.log(section);
+    report.push(section);
+  }
+  await mkdir('bench/results', { recursive: true });
+  await writeFile('bench/results/latest.md', `${report.join('\n')}\n`);
 }
-await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/latest.md', `${report.join('\n')}\n`);
