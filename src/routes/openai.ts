@@ -96,6 +96,7 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
       summary: 'OpenAI\'s chat completions (JSON, or SSE chunks ending in data: [DONE] with "stream": true)',
       description:
         'Any OpenAI client pointed at `<base>/v1` works. The answer names the model that answered (`provider/model`). ' +
+        'Leading system/developer messages are the system prompt (the configured SYSTEM_PROMPT applies only without them); later ones stay in place. ' +
         'Streaming sends a role chunk, content chunks, a chunk with `finish_reason`, a usage chunk (`choices: []`) when ' +
         '`stream_options.include_usage` is true, then `data: [DONE]`. A failure after the stream started ends it with ' +
         '`data: {"error":{…}}` and no `[DONE]`. Errors are `{"error":{"message","type","code","param"}}`. Nothing is stored.',
