@@ -1,9 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { modelNameSchema, type InputLimits } from './common.ts';
 
-/** OpenAI's text content part; images, audio and files are refused (no provider here takes them yet). */
-const textPartSchema = z.object({ type: z.literal('text'), text: z.string() });
-const contentSchema = (limits: InputLimits) => z.union([z.string().max(limits.maxMessageChars), z.array(textPartSchema).min(1)]);
+/** A string or OpenAI's text parts, each within the message limit; images, audio and files are refused (no provider here takes them yet). */
+const contentSchema = (limits: InputLimits) =>
+  z.union([
+    z.string().max(limits.maxMessageChars),
+    z.array(z.object({ type: z.literal('text'), text: z.string().max(limits.maxMessageChars) })).min(1),
+  ]);
 
 const messageSchema = (limits: InputLimits) =>
   z.discriminatedUnion('role', [

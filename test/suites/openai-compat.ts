@@ -238,6 +238,10 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
           chatBody({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }),
           'messages.0.content',
         ],
+        [
+          chatBody({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(32_001) }] }] }),
+          'messages.0.content.0.text',
+        ],
         [chatBody({ temperature: 3 }), 'temperature'],
         [chatBody({ n: 2 }), 'n'],
         [chatBody({ tools: [{ type: 'function', function: { name: 'f' } }] }), 'tools'],
