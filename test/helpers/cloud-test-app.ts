@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 /**
  * The app with every kind of provider configured against fakes on 127.0.0.1: the fake Ollama (from
  * startTestApp), a fake OpenAI, a fake Anthropic and a fake OpenAI-compatible server named `groq`.
@@ -62,5 +63,18 @@ export async function startCloudTestApp(options: CloudTestAppOptions = {}): Prom
       await app.close();
       await Promise.all([openai.close(), anthropic.close(), groq.close()]);
     },
+  };
+}
+
+/** The start function of a test file: each call starts an app that is closed after the test that started it. */
+export function useCloudTestApp(): (options?: CloudTestAppOptions) => Promise<CloudTestApp> {
+  let current: CloudTestApp | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (options = {}) => {
+    current = await startCloudTestApp(options);
+    return current;
   };
 }

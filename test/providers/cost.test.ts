@@ -1,20 +1,12 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrateLibsqlDatabase, openLibsqlDatabase } from '../../src/db/libsql.ts';
 import { costOf } from '../../src/services/pricing.ts';
-import { startCloudTestApp, type CloudTestApp, type CloudTestAppOptions } from '../helpers/cloud-test-app.ts';
+import { useCloudTestApp } from '../helpers/cloud-test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 interface Row {
   model: string;

@@ -1,23 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unusedLocalUrl } from '../helpers/fake-ollama.ts';
-import {
-  ANTHROPIC_KEY,
-  GROQ_KEY,
-  OPENAI_KEY,
-  startCloudTestApp,
-  type CloudTestApp,
-  type CloudTestAppOptions,
-} from '../helpers/cloud-test-app.ts';
+import { ANTHROPIC_KEY, GROQ_KEY, OPENAI_KEY, useCloudTestApp, type CloudTestApp } from '../helpers/cloud-test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 interface Model {
   name: string;

@@ -1,16 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { OPENAI_KEY, startCloudTestApp, type CloudTestApp, type CloudTestAppOptions } from '../helpers/cloud-test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { OPENAI_KEY, useCloudTestApp } from '../helpers/cloud-test-app.ts';
 import { readSse } from '../helpers/test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 const tokensOf = (events: Awaited<ReturnType<typeof readSse>>) =>
   events.flatMap((event) => (typeof event.data?.['token'] === 'string' ? [event.data['token']] : []));

@@ -2,20 +2,12 @@
  * The one retry layer: exact upstream hits for each fault, Retry-After, fallback chains, the total
  * deadline (RELIABILITY.md cases 1–4).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unusedLocalUrl } from '../helpers/fake-ollama.ts';
-import { OPENAI_KEY, startCloudTestApp, type CloudTestApp, type CloudTestAppOptions } from '../helpers/cloud-test-app.ts';
+import { OPENAI_KEY, useCloudTestApp, type CloudTestApp } from '../helpers/cloud-test-app.ts';
 import { eventually, readSse } from '../helpers/test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 const chain = 'smart=openai/gpt-4o-mini,anthropic/claude-haiku-4-5';
 const completions = '/v1/chat/completions';

@@ -1,15 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCloudTestApp, type CloudTestApp, type CloudTestAppOptions } from '../helpers/cloud-test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { useCloudTestApp, type CloudTestApp } from '../helpers/cloud-test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 const upstreamHits = (app: CloudTestApp) => app.ollama.hits() + app.openai.hits() + app.anthropic.hits() + app.groq.hits();
 

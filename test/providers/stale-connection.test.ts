@@ -4,19 +4,11 @@
  * and only when nothing at all came back on the dropped one.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCloudTestApp, type CloudTestApp, type CloudTestAppOptions } from '../helpers/cloud-test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { useCloudTestApp } from '../helpers/cloud-test-app.ts';
 import { readSse } from '../helpers/test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 // One attempt per model: what is shown here is the transport's single re-send, not the retry policy.
 const oneAttempt = { OPENAI_MAX_ATTEMPTS: '1' };

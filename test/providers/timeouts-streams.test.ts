@@ -2,19 +2,11 @@
  * Time limits (headers, first token, gap, total) and broken streams from cloud providers
  * (RELIABILITY.md cases 5–9, 11, 12).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startCloudTestApp, type CloudTestApp, type CloudTestAppOptions } from '../helpers/cloud-test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { useCloudTestApp, type CloudTestApp } from '../helpers/cloud-test-app.ts';
 import { readSse, type SseEvent } from '../helpers/test-app.ts';
 
-let api: CloudTestApp | undefined;
-afterEach(async () => {
-  await api?.close();
-  api = undefined;
-});
-async function start(options: CloudTestAppOptions = {}): Promise<CloudTestApp> {
-  api = await startCloudTestApp(options);
-  return api;
-}
+const start = useCloudTestApp();
 
 const SIX = ['one ', 'two ', 'three ', 'four ', 'five ', 'six'];
 const tokensOf = (events: SseEvent[]) =>
