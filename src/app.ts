@@ -1,11 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { AppDependencies, AppEnv, Services } from './app-env.ts';
 import { ConversationStore } from './db/conversation-store.ts';
 import { LOCAL_OWNER_ID } from './db/schema.ts';
 import { AppError } from './errors/app-error.ts';
 import { handleError, handleNotFound } from './errors/error-handler.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerCompatRoutes } from './routes/compat.ts';
@@ -59,14 +59,7 @@ export function createApp(dependencies: AppDependencies) {
     c.set('runInBackground', backgroundRunner(c, services.logger, hasExecutionContext));
     await next();
   });
-  app.use(
-    bodyLimit({
-      maxSize: config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `The body is larger than ${String(config.MAX_BODY_BYTES)} bytes`);
-      },
-    }),
-  );
+  app.use(bodyLimit(config.MAX_BODY_BYTES));
   app.use(requireJsonBody);
 
   registerChatRoutes(app, limits);
