@@ -45,6 +45,25 @@ export function guardOllamaStream(
     return new UpstreamStreamError(message, 'error-line');
   };
 
+  /**
+   * True when these whole lines need nothing from the line-by-line path (no `"error"` anywhere, no
+   * done_reason line to rewrite), so they can pass on with one decode instead of one per line (the
+   * guard was ~4 % of the gateway's CPU per call in a --cpu-prof); notes the done line if it is there.
+   * Content is JSON-escaped, so these keys never match inside a token's text.
+   */
+  const plainLines = (text: string): boolean => {
+    if (text.includes('"error"')) return false;
+    const reasonAt = text.indexOf('"done_reason"');
+    if (reasonAt !== -1) {
+      if (text.includes('"done_reason"', reasonAt + 1)) return false;
+      const lineEnd = text.indexOf('\n', reasonAt);
+      const line = text.slice(text.lastIndexOf('\n', reasonAt) + 1, lineEnd === -1 ? undefined : lineEnd);
+      if (line.includes('"done":false')) return false;
+    }
+    if (text.includes('"done":true')) finished = true;
+    return true;
+  };
+
   const end = (controller: ReadableStreamDefaultController<Uint8Array>, failure?: UpstreamStreamError) => {
     if (failure) onFailure(failure);
     controller.close();
@@ -77,6 +96,12 @@ export function guardOllamaStream(
           bytes = new Uint8Array(carry.length + value.length);
           bytes.set(carry);
           bytes.set(value, carry.length);
+        }
+        const wholeLinesEnd = bytes.lastIndexOf(newline) + 1;
+        if (wholeLinesEnd > 0 && plainLines(decoder.decode(bytes.subarray(0, wholeLinesEnd)))) {
+          carry = bytes.slice(wholeLinesEnd);
+          controller.enqueue(wholeLinesEnd === bytes.length ? bytes : bytes.slice(0, wholeLinesEnd));
+          return;
         }
         let start = 0;
         let rewritten: Uint8Array[] | undefined;
