@@ -24,7 +24,8 @@ export function createNodeFetch(options: { keepAliveTimeoutMs?: number } = {}): 
 
     const signal = init?.signal ?? undefined;
     const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, name) => {
+    const given = init?.headers;
+    (given instanceof Headers ? given : new Headers(given)).forEach((value, name) => {
       headers[name] = value;
     });
     let answer: Dispatcher.ResponseData;
