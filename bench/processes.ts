@@ -15,12 +15,13 @@ const nodeTs = ['--experimental-strip-types', '--no-warnings=ExperimentalWarning
 /** The flags `npm start` gives the gateway (package.json "serve"), so the bench measures what users run. */
 const nodeServeFlags = ['--max-semi-space-size=8'];
 
-/** Starts a script and resolves with the first line it prints (its URL). */
+/** Starts a script and resolves with the first line it prints (its URL); `serveFlags`: with the gateway's Node flags. */
 export async function startScript(
   script: string,
   env: Record<string, string> = {},
+  options: { serveFlags?: boolean } = {},
 ): Promise<RunningProcess & { firstLine: string }> {
-  const child = spawn(process.execPath, [...nodeTs, script], {
+  const child = spawn(process.execPath, [...(options.serveFlags === true ? nodeServeFlags : []), ...nodeTs, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -42,6 +42,15 @@ const nodeGateway = await startGateway('node', 18787, upstreamUrl, openAiEnv).ca
 const bunGateway = existsSync('src/entry/bun.ts')
   ? await startGateway('bun', 18788, upstreamUrl, openAiEnv).catch(() => undefined)
   : undefined;
+/** The libraries the gateway is built on, alone (bench/library-floor-server.ts): JSON rows only. */
+const libraryFloor = await startScript(
+  'bench/library-floor-server.ts',
+  { UPSTREAM_URL: upstreamUrl },
+  { serveFlags: true },
+).catch((error: unknown) => {
+  console.error(`library floor not measured: ${String(error)}`);
+  return undefined;
+});
 const portkey = await startPortkey(18791).catch((error: unknown) => {
   console.error(`Portkey not measured: ${String(error)}`);
   return undefined;
@@ -83,6 +92,19 @@ const targets: Target[] = (['json', 'stream'] as const).flatMap((kind): Target[]
         process,
       },
     ]),
+    ...(libraryFloor && !stream
+      ? [
+          {
+            name: 'library floor: Hono + ollama-ai-provider-v2 doStream',
+            kind,
+            upstream: 'ollama',
+            server: 'floor',
+            url: `${libraryFloor.url}/api/generate`,
+            body: { prompt: 'Hi' },
+            process: libraryFloor,
+          } satisfies Target,
+        ]
+      : []),
     {
       name: `upstream direct (OpenAI /v1/chat/completions${sse})`,
       kind,
@@ -100,6 +122,17 @@ const targets: Target[] = (['json', 'stream'] as const).flatMap((kind): Target[]
       body: openAiBody('openai/gpt-4o-mini', stream),
       process,
     })),
+    ...(libraryFloor && !stream
+      ? (['stream', 'generate'] as const).map((call): Target => ({
+          name: `library floor: Hono + @ai-sdk/openai ${call === 'stream' ? 'doStream' : 'doGenerate (upstream JSON)'}`,
+          kind,
+          upstream: 'openai',
+          server: 'floor',
+          url: `${libraryFloor.url}/v1/chat/completions?call=${call}`,
+          body: openAiBody('gpt-4o-mini', false),
+          process: libraryFloor,
+        }))
+      : []),
     ...(portkey
       ? [
           {
@@ -206,6 +239,11 @@ try {
     '',
     `Node ${process.version}${bunGateway ? ', Bun from npm' : ''}${portkey ? `, Portkey gateway ${portkeyVersion}` : ''}; ${String(rounds)} interleaved rounds of ${String(segmentSeconds)} s per target and concurrency; fake upstream answers 20 tokens with no delay.`,
     "Latency columns are the mean over rounds of each round's percentile, in ms. CPU is the serving process's user+system time per completed request (the gateway's for gateway rows, the upstream's for direct rows). \"Added\" columns compare with the direct target of the same upstream protocol (Ollama rows with Ollama direct, OpenAI rows with OpenAI direct).",
+    ...(libraryFloor
+      ? [
+          '"Library floor" rows (non-streaming only) are the libraries this API is built on, alone: Hono on Node, the gateway\'s Node upstream fetch and one AI SDK provider call per request, with none of the gateway\'s own work (bench/library-floor-server.ts). The doStream rows are the call the gateway makes; the doGenerate row is what a non-streaming upstream call would cost instead (the gateway streams from the upstream even for JSON answers: its header, first-token and token-gap limits and its fallbacks before the first token depend on it).',
+        ]
+      : []),
     '',
     ...(failedChecks.length > 0
       ? ['**Answer check failed** (these rows measure errors):', '', ...failedChecks.map((problem) => `- ${problem}`), '']
@@ -219,7 +257,7 @@ try {
   report.push(lines.join('\n'));
   console.log(lines.join('\n'));
 } finally {
-  await Promise.all([nodeGateway.stop(), bunGateway?.stop(), portkey?.stop(), upstream.stop()]);
+  await Promise.all([nodeGateway.stop(), bunGateway?.stop(), portkey?.stop(), libraryFloor?.stop(), upstream.stop()]);
 }
 
 // Scale cases run alone so they do not share the machine with the comparison above.
