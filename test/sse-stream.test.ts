@@ -8,12 +8,14 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const event = (index: number) => `data: {"n":${String(index)}}\n\n`;
 
 describe('createSseStream', () => {
-  it('writes the events sent in one turn as one chunk, in order', async () => {
+  it("writes a turn's first event at once and the rest of the turn's as one chunk, in order", async () => {
     const sse = createSseStream({ keepAliveMs: 60_000 });
     const reader = sse.readable.getReader();
     const sends = [0, 1, 2, 3, 4].map((index) => sse.send({ n: index }));
     const first = await reader.read();
-    expect(decoder.decode(first.value)).toBe([0, 1, 2, 3, 4].map(event).join(''));
+    expect(decoder.decode(first.value)).toBe(event(0));
+    const rest = await reader.read();
+    expect(decoder.decode(rest.value)).toBe([1, 2, 3, 4].map(event).join(''));
     await Promise.all(sends);
     sse.close();
     expect((await reader.read()).done).toBe(true);
