@@ -111,7 +111,7 @@ export function createSseStream(options: SseStreamOptions): SseStream {
     if (closed) return;
     lastWriteAt = Date.now();
     if (!flushScheduled) {
-      // The first event of a turn goes out at once; the rest of the turn's wait for its end.
+      // The first event of a turn goes out at once; the turn's later events wait for its end.
       flushScheduled = true;
       afterThisTurn(flush);
       controller.enqueue(bytes);
