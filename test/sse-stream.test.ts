@@ -21,7 +21,7 @@ describe('createSseStream', () => {
     expect((await reader.read()).done).toBe(true);
   });
 
-  it('does not hold an event past its turn: events of separate turns arrive separately', async () => {
+  it('delivers every event by the end of its turn to a reader that waits for each one', async () => {
     const sse = createSseStream({ keepAliveMs: 60_000 });
     const reader = sse.readable.getReader();
     const chunks: string[] = [];
