@@ -1,3 +1,4 @@
+import { concatBytes } from '../streaming/concat-bytes.ts';
 import { UpstreamStreamError } from './upstream-stream-error.ts';
 
 const newline = 0x0a;
@@ -120,7 +121,7 @@ export function guardOllamaStream(
             start = lineEnd + 1;
             // Everything after a rewritten (final) line is passed on as read.
             carry = empty;
-            controller.enqueue(concat([...rewritten, bytes.slice(start)]));
+            controller.enqueue(concatBytes([...rewritten, bytes.slice(start)]));
             return;
           }
           start = lineEnd + 1;
@@ -136,15 +137,4 @@ export function guardOllamaStream(
       return reader.cancel(reason);
     },
   });
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }

@@ -6,6 +6,8 @@
  * write errors, and writes a raw `e.message` to the client when the callback throws (RELIABILITY.md
  * case 32). This module is smaller than the workarounds would be.
  */
+import { concatBytes } from './concat-bytes.ts';
+
 export interface SseStream {
   readonly readable: ReadableStream<Uint8Array>;
   /** True once the client has gone away or the stream was closed. */
@@ -45,18 +47,6 @@ const afterThisTurn: (callback: () => void) => void =
  * waits, which holds back the model's stream (RELIABILITY.md case 18).
  */
 const bufferedBytesLimit = 16 * 1024;
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
-}
 
 export function createSseStream(options: SseStreamOptions): SseStream {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -104,7 +94,7 @@ export function createSseStream(options: SseStreamOptions): SseStream {
     const [first, ...rest] = batch;
     batch = [];
     batchBytes = 0;
-    if (first !== undefined) controller.enqueue(rest.length === 0 ? first : concat([first, ...rest]));
+    if (first !== undefined) controller.enqueue(rest.length === 0 ? first : concatBytes([first, ...rest]));
   };
 
   const enqueue = (bytes: Uint8Array) => {
