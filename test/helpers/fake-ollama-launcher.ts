@@ -9,8 +9,8 @@
  *   GET  /unused-url     { url } of a local port where nothing listens
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startFakeOllama, unusedLocalUrl, type FakeOllama } from './fake-ollama.ts';
+import { listenOnLoopback } from './listen-local.ts';
 
 export interface FakeOllamaLauncher {
   url: string;
@@ -56,13 +56,9 @@ export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
       reply(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${String(port)}`,
+    url,
     async close() {
       await Promise.all([...fakes.values()].map((fake) => fake.close()));
       fakes.clear();

@@ -4,7 +4,7 @@
  * for the payload builders.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   doneObject,
@@ -19,6 +19,7 @@ import {
   type GenerationKind,
 } from './fake-ollama-wire.ts';
 import { handleControlRequest } from './fake-ollama-control.ts';
+import { listenOnLoopback } from './listen-local.ts';
 
 export type FakeOllamaFault =
   | { kind: 'refuse' } // destroy the socket immediately without any response
@@ -283,14 +284,10 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   const fake: FakeOllama = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     hits: (path) => (path === undefined ? requests.length : requests.filter((r) => r.path === path).length),
     setBehaviour(patch) {
@@ -343,11 +340,7 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
 /** A URL on 127.0.0.1 where nothing listens (port was free a moment ago). */
 export async function unusedLocalUrl(): Promise<string> {
   const probe = createNetServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = probe.address() as AddressInfo;
+  const url = await listenOnLoopback(probe);
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return url;
 }

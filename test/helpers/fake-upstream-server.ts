@@ -5,7 +5,7 @@
  * The wire format (event framing, error bodies) comes from a `WireFormat`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   defaultUpstreamBehaviour,
@@ -14,6 +14,7 @@ import {
   type RecordedRequest,
   type WireFormat,
 } from './fake-upstream-types.ts';
+import { listenOnLoopback } from './listen-local.ts';
 
 export type {
   FakeUpstreamBehaviour,
@@ -220,14 +221,10 @@ export async function startFakeUpstream(
     socket.on('close', () => sockets.delete(socket));
   });
   server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${String(port)}`,
+    url,
     requests,
     hits: (path) => (path === undefined ? requests.length : requests.filter((request) => request.path === path).length),
     setBehaviour(patch) {
