@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { modelAliases, modelPrices, providerNameList, providerNamePattern, type ModelPrice } from './config-formats.ts';
-import { readProviderSettings, type AbsentProvider, type ProviderConfig, type ProviderKind } from './provider-settings.ts';
+import { modelAliases, modelPrices, providerNameList, providerNamePattern, type ModelPrice } from './config/config-formats.ts';
+import { readProviderSettings, type AbsentProvider, type ProviderConfig, type ProviderKind } from './config/provider-settings.ts';
 
 /** Reads a positive number of seconds and turns it into milliseconds. */
 const seconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);

@@ -1,5 +1,5 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
-import type { ProviderConfig } from '../provider-settings.ts';
+import type { ProviderConfig } from '../config/provider-settings.ts';
 import { createCloudProvider } from './cloud-provider.ts';
 import type { ModelProvider } from './model-provider.ts';
 

@@ -1,6 +1,6 @@
 import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { ProviderConfig } from '../provider-settings.ts';
+import type { ProviderConfig } from '../config/provider-settings.ts';
 import { createAnthropicProvider } from './anthropic-provider.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { ModelRegistry } from './model-registry.ts';

@@ -1,5 +1,5 @@
 import type { LanguageModelV4 } from '@ai-sdk/provider';
-import type { ProviderConfig } from '../provider-settings.ts';
+import type { ProviderConfig } from '../config/provider-settings.ts';
 import { standardCallSettings, type ModelInfo, type ModelProvider } from './model-provider.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';

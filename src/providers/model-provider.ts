@@ -1,5 +1,5 @@
 import type { LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider';
-import type { ProviderKind, ProviderLimits } from '../provider-settings.ts';
+import type { ProviderKind, ProviderLimits } from '../config/provider-settings.ts';
 
 export type { ProviderKind, ProviderLimits };
 

@@ -1,5 +1,5 @@
 import { createOllama } from 'ollama-ai-provider-v2';
-import type { ProviderConfig } from '../provider-settings.ts';
+import type { ProviderConfig } from '../config/provider-settings.ts';
 import type { CallObserver, GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
 import { guardOllamaStream } from './ollama-stream-guard.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';

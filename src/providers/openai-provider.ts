@@ -1,6 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { ProviderConfig } from '../provider-settings.ts';
+import type { ProviderConfig } from '../config/provider-settings.ts';
 import { createCloudProvider } from './cloud-provider.ts';
 import type { ModelProvider } from './model-provider.ts';
 

@@ -1,4 +1,4 @@
-import type { ModelPrice } from '../config-formats.ts';
+import type { ModelPrice } from '../config/config-formats.ts';
 
 /**
  * The cost in US dollars of one answer, from the configured price of its model (`provider/model`, or
