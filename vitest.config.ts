@@ -15,6 +15,8 @@ const workers = defineProject({
           LOG_LEVEL: 'silent',
           OLLAMA_BASE_URL: inject('selfFakeOllamaUrl'),
           KEEPALIVE_SECONDS: '0.1',
+          // wrangler.toml sets AUTH_REQUIRED = "true"; the deployed-Worker tests authenticate with this key.
+          ADMIN_API_KEY: 'test-admin-key-for-workerd-0123456789abcdef',
         },
       },
     })),

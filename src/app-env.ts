@@ -1,3 +1,7 @@
+import type { AccountService } from './auth/account-service.ts';
+import type { ApiKeyService } from './auth/api-key-service.ts';
+import type { Caller } from './auth/caller.ts';
+import type { CredentialResolver } from './auth/credential-resolver.ts';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './db/conversation-store.ts';
 import type { Database } from './db/database.ts';
@@ -16,6 +20,8 @@ export interface AppDependencies {
   clock?: () => Date;
   /** True on Workers: work that must outlive the response goes to `executionCtx.waitUntil`. */
   hasExecutionContext?: boolean;
+  /** The fetch for this API's own outbound calls that are not model calls (an identity provider's JWKS). */
+  fetch?: typeof fetch;
 }
 
 export interface Services {
@@ -25,6 +31,9 @@ export interface Services {
   logger: Logger;
   store: ConversationStore;
   chat: ChatService;
+  credentials: CredentialResolver;
+  accounts: AccountService;
+  apiKeys: ApiKeyService;
   now: () => Date;
 }
 
@@ -33,7 +42,8 @@ export interface AppEnv {
   Variables: {
     services: Services;
     requestId: string;
-    ownerId: string;
+    /** Who makes the request: set by the one authentication middleware (src/auth/authenticate.ts). */
+    caller: Caller;
     /** Per request: hands work to the runtime so it outlives the response (waitUntil on Workers). */
     runInBackground: RunInBackground;
   };

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { modelAliases, modelPrices, providerNameList, providerNamePattern, type ModelPrice } from './config/config-formats.ts';
+import {
+  booleanFlag,
+  modelAliases,
+  modelPrices,
+  originList,
+  providerNameList,
+  providerNamePattern,
+  type ModelPrice,
+} from './config/config-formats.ts';
 import { readProviderSettings, type AbsentProvider, type ProviderConfig, type ProviderKind } from './config/provider-settings.ts';
 
 /** Reads a positive number of seconds and turns it into milliseconds. */
@@ -49,6 +57,20 @@ export const configSchema = z.object({
   SYSTEM_PROMPT: z.string().optional(),
   KEEPALIVE_SECONDS: seconds(5),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // Auth, ownership and CORS (API.md): names and defaults are the contract's.
+  AUTH_REQUIRED: booleanFlag.default(false),
+  ADMIN_API_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_ALLOW_REGISTRATION: booleanFlag.default(false),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(1).max(31_536_000).default(604_800),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (an HS256 key of 256 bits)').optional(),
+  AUTH_JWKS_URL: httpUrl.optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  AUTH_JWT_HEADER: z
+    .string()
+    .regex(/^[!#$%&'*+.^`|~\w-]+$/, 'must be a header name')
+    .optional(),
+  CORS_ORIGINS: originList.optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & {

@@ -30,6 +30,9 @@ describe('parseConfig', () => {
       HISTORY_CONTEXT_MESSAGES: 20,
       KEEPALIVE_SECONDS: 5,
       LOG_LEVEL: 'info',
+      AUTH_REQUIRED: false,
+      AUTH_ALLOW_REGISTRATION: false,
+      SESSION_TTL_SECONDS: 604_800,
     });
     for (const unset of [
       'OLLAMA_MODEL',
@@ -38,6 +41,10 @@ describe('parseConfig', () => {
       'MODEL_DEFAULT_MAX_TOKENS',
       'MODEL_DEFAULT_TOP_P',
       'SYSTEM_PROMPT',
+      'ADMIN_API_KEY',
+      'AUTH_JWT_SECRET',
+      'AUTH_JWKS_URL',
+      'CORS_ORIGINS',
     ] as const) {
       expect(config[unset], unset).toBeUndefined();
     }
@@ -83,6 +90,14 @@ describe('parseConfig', () => {
     ['KEEPALIVE_SECONDS', '0'],
     ['MODEL_DEFAULT_TEMPERATURE', '3'],
     ['MODEL_DEFAULT_TOP_P', 'high'],
+    ['AUTH_REQUIRED', 'maybe'],
+    ['ADMIN_API_KEY', 'too-short'],
+    ['AUTH_JWT_SECRET', 'short secret'],
+    ['AUTH_JWKS_URL', 'not a url'],
+    ['SESSION_TTL_SECONDS', '0'],
+    ['CORS_ORIGINS', 'https://app.example/path'],
+    ['CORS_ORIGINS', 'app.example'],
+    ['AUTH_JWT_HEADER', 'Bad Header'],
   ])('%s=%s is refused with a ConfigError naming the variable', (name, value) => {
     const error = configErrorFor({ [name]: value });
     expect(error.name).toBe('ConfigError');
@@ -116,6 +131,18 @@ describe('parseConfig', () => {
     expect(config.MODEL_DEFAULT_TEMPERATURE).toBeUndefined();
     expect(config.SYSTEM_PROMPT).toBeUndefined();
     expect(defaultModelName(config)).toBe('llama3.2');
+  });
+
+  it('reads the auth and CORS variables: booleans as true/false/1/0, origins as a list or *', () => {
+    const config = parseConfig({
+      AUTH_REQUIRED: 'true',
+      AUTH_ALLOW_REGISTRATION: '1',
+      CORS_ORIGINS: 'https://a.example, http://localhost:5173/',
+    });
+    expect(config.AUTH_REQUIRED).toBe(true);
+    expect(config.AUTH_ALLOW_REGISTRATION).toBe(true);
+    expect(config.CORS_ORIGINS).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(parseConfig({ CORS_ORIGINS: '*', AUTH_REQUIRED: 'false' })).toMatchObject({ CORS_ORIGINS: '*', AUTH_REQUIRED: false });
   });
 
   it('uses OLLAMA_MODEL over DEFAULT_MODEL as the default model', () => {

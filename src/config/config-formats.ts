@@ -100,3 +100,25 @@ export const modelPrices = z.string().transform((value, context) => {
   }
   return prices;
 });
+
+/** A browser origin as `Origin` headers write it: scheme, host and port, no path. */
+const originPattern = /^https?:\/\/[^/\s?#]+$/;
+
+/**
+ * `CORS_ORIGINS`: `*` (any origin, never with credentials) or a comma-separated list of exact origins
+ * (`https://a.example,http://localhost:5173`), which may send credentials.
+ */
+export const originList = z.string().transform((value, context): '*' | string[] => {
+  if (value.trim() === '*') return '*';
+  const origins = splitList(value, ',').map((origin) => origin.replace(/\/+$/, ''));
+  for (const origin of origins) {
+    if (!originPattern.test(origin)) {
+      context.addIssue({ code: 'custom', message: `'${origin}' is not an origin (scheme://host[:port], no path)` });
+      return z.NEVER;
+    }
+  }
+  return origins.map((origin) => new URL(origin).origin);
+});
+
+/** `true`/`false` (also 1/0, yes/no, on/off), as environment variables write booleans. */
+export const booleanFlag = z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });

@@ -40,6 +40,10 @@ function decodeHexText(hex: string): string {
 const withDecodedContent = (rows: MessageRow[]): MessageRow[] =>
   rows.map((row) => ({ ...row, content: decodeHexText(row.content) }));
 
+/** The conversation belongs to the owner: message queries carry it, so a missed check elsewhere cannot leak rows. */
+const ownedBy = (ownerId: string, conversationId: string) =>
+  sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.ownerId} = ${ownerId})`;
+
 export type BeginTurnResult = { outcome: 'started' } | { outcome: 'conflict' };
 
 /** All conversation and message queries. Every query that takes an owner filters by it. */
@@ -95,22 +99,23 @@ export class ConversationStore {
     return row;
   }
 
-  async messagesOf(conversationId: string): Promise<MessageRow[]> {
+  /** The messages of one of the owner's conversations, in order (none for another owner's). */
+  async messagesOf(ownerId: string, conversationId: string): Promise<MessageRow[]> {
     const rows = await this.db
       .select(messageColumns)
       .from(messages)
-      .where(eq(messages.conversationId, conversationId))
+      .where(and(eq(messages.conversationId, conversationId), ownedBy(ownerId, conversationId)))
       .orderBy(messages.sequence);
     return withDecodedContent(rows);
   }
 
-  /** The last `limit` messages, oldest first: the context sent with the next model call. */
-  async recentMessages(conversationId: string, limit: number): Promise<MessageRow[]> {
+  /** The last `limit` messages of one of the owner's conversations, oldest first: the context of the next model call. */
+  async recentMessages(ownerId: string, conversationId: string, limit: number): Promise<MessageRow[]> {
     if (limit === 0) return [];
     const rows = await this.db
       .select(messageColumns)
       .from(messages)
-      .where(eq(messages.conversationId, conversationId))
+      .where(and(eq(messages.conversationId, conversationId), ownedBy(ownerId, conversationId)))
       .orderBy(desc(messages.sequence))
       .limit(limit);
     return withDecodedContent(rows).reverse();
@@ -189,21 +194,24 @@ export class ConversationStore {
    * message id, so a retried call stores nothing twice; a conversation deleted meanwhile stores nothing.
    */
   async finishTurn(
+    ownerId: string,
     conversationId: string,
     generationId: string,
     assistantMessage: Omit<NewMessageRow, 'sequence' | 'conversationId'>,
     now: string,
   ): Promise<void> {
     await this.db.batch([
-      this.insertMessageWhere(
-        conversationId,
-        assistantMessage,
-        sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId})`,
-      ),
+      this.insertMessageWhere(conversationId, assistantMessage, ownedBy(ownerId, conversationId)),
       this.db
         .update(conversations)
         .set({ activeGenerationId: null, activeGenerationExpiresAt: null, updatedAt: now })
-        .where(and(eq(conversations.id, conversationId), eq(conversations.activeGenerationId, generationId))),
+        .where(
+          and(
+            eq(conversations.id, conversationId),
+            eq(conversations.ownerId, ownerId),
+            eq(conversations.activeGenerationId, generationId),
+          ),
+        ),
     ]);
   }
 

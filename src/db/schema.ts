@@ -1,4 +1,5 @@
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { apiKeys, sessions, users } from './auth-schema.ts';
 
 export const messageRoles = ['user', 'assistant', 'system'] as const;
 export const messageStatuses = ['complete', 'aborted', 'error'] as const;
@@ -6,13 +7,11 @@ export const messageStatuses = ['complete', 'aborted', 'error'] as const;
 export type MessageRole = (typeof messageRoles)[number];
 export type MessageStatus = (typeof messageStatuses)[number];
 
-/** Until auth lands every row belongs to this owner; every query still filters by owner. */
-export const LOCAL_OWNER_ID = 'local';
-
 export const conversations = sqliteTable(
   'conversations',
   {
     id: text('id').primaryKey(),
+    /** The user who owns it (rows from before auth belong to `local`). */
     ownerId: text('owner_id').notNull(),
     /** NULL until the first user message names it (or the owner renames it). */
     title: text('title'),
@@ -66,4 +65,4 @@ export const conversationCounts = sqliteTable('conversation_counts', {
   conversationCount: integer('conversation_count').notNull().default(0),
 });
 
-export const schema = { conversations, messages, conversationCounts };
+export const schema = { conversations, messages, conversationCounts, users, sessions, apiKeys };

@@ -13,6 +13,7 @@ function errorType(status: number): string {
 function errorCode(error: AppError, param: string | null): string {
   if (error.code === 'NOT_FOUND' && param === 'model') return 'model_not_found';
   if (error.code === 'RATE_LIMIT') return 'rate_limit_exceeded';
+  if (error.code === 'UNAUTHORIZED') return 'invalid_api_key';
   return error.code.toLowerCase();
 }
 

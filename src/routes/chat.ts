@@ -1,4 +1,5 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { protectedRoute } from './protected-route.ts';
+import { type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { chatRequestSchema, chatResponseSchema } from '../schemas/chat.ts';
 import { errorResponses, errorSchema, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
@@ -19,7 +20,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
   const body = jsonBody(chatRequestSchema(limits));
 
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/api/chat',
       tags: ['Chat'],
@@ -32,7 +33,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
     }),
     async (c) => {
       const { chat } = c.var.services;
-      const turn = await chat.begin(c.var.ownerId, c.req.valid('json'));
+      const turn = await chat.begin(c.var.caller, c.req.valid('json'));
       const settled = runGeneration(chat.generationInput(turn, c.req.raw.signal)).then(async (outcome) => {
         await chat.finish(turn, outcome);
         return outcome;
@@ -59,7 +60,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
   );
 
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/api/chat/stream',
       tags: ['Chat'],
@@ -74,7 +75,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
     }),
     async (c) => {
       const { chat, config, logger } = c.var.services;
-      const turn: PreparedTurn = await chat.begin(c.var.ownerId, c.req.valid('json'));
+      const turn: PreparedTurn = await chat.begin(c.var.caller, c.req.valid('json'));
       return streamGeneration({
         signal: c.req.raw.signal,
         keepAliveMs: config.KEEPALIVE_SECONDS * 1000,

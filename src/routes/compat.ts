@@ -1,4 +1,5 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { protectedRoute } from './protected-route.ts';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
 import { askRequestSchema, legacyGenerateRequestSchema, shortGenerateRequestSchema } from '../schemas/generate.ts';
@@ -9,7 +10,7 @@ const tags = ['Compatibility'];
 /** Short forms kept for clients of the container-template API. They use the configured default model. */
 export function registerCompatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/api/v1/generate',
       tags,
@@ -34,7 +35,7 @@ export function registerCompatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
   );
 
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/generate',
       tags,
@@ -53,7 +54,7 @@ export function registerCompatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
   );
 
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/ask',
       tags,

@@ -1,4 +1,5 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { protectedRoute } from './protected-route.ts';
+import { type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
@@ -16,7 +17,7 @@ export type StatelessStreamEvents = Pick<
 
 /** Runs a stateless generation to the end and sets the headers naming the model; throws its error, if any, for onError. */
 export async function generateWhole(c: Context<AppEnv>, request: StatelessRequest) {
-  const { input } = statelessGeneration(c.var.services, request);
+  const { input } = statelessGeneration(c.var.services, c.var.caller, request);
   const outcome = await runGeneration(input(c.req.raw.signal));
   if (outcome.error) throw outcome.error;
   for (const [name, value] of Object.entries(answerHeaders(outcome))) c.header(name, value);
@@ -26,7 +27,7 @@ export async function generateWhole(c: Context<AppEnv>, request: StatelessReques
 /** Streams a stateless generation as SSE with the given event shapes. */
 export function streamStateless(c: Context<AppEnv>, request: StatelessRequest, events: StatelessStreamEvents): Promise<Response> {
   const { config, logger } = c.var.services;
-  const { input } = statelessGeneration(c.var.services, request);
+  const { input } = statelessGeneration(c.var.services, c.var.caller, request);
   return streamGeneration({
     signal: c.req.raw.signal,
     keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
@@ -41,7 +42,7 @@ export function streamStateless(c: Context<AppEnv>, request: StatelessRequest, e
 
 export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/api/generate',
       tags: ['Generate'],

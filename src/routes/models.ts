@@ -1,4 +1,5 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { protectedRoute } from './protected-route.ts';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { errorResponses, jsonContent } from '../schemas/common.ts';
 
@@ -24,7 +25,7 @@ export const listModelsTimeoutMs = 10_000;
 export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const path of ['/api/models', '/models']) {
     app.openapi(
-      createRoute({
+      protectedRoute({
         method: 'get',
         path,
         tags: ['Models'],
@@ -34,6 +35,8 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
           'Only when nothing at all can be listed is the failure the answer.',
         responses: {
           200: jsonContent(modelsResponse, 'Models, named provider/model'),
+          401: errorResponses[401],
+          403: errorResponses[403],
           502: errorResponses[502],
           503: errorResponses[503],
           504: errorResponses[504],

@@ -1,4 +1,5 @@
-import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { protectedRoute } from './protected-route.ts';
+import { type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { jsonBody, sseContent, type InputLimits } from '../schemas/common.ts';
 import {
@@ -24,6 +25,8 @@ const errorContent = (description: string) => ({
 });
 const errorResponses = {
   400: errorContent('Invalid request'),
+  401: errorContent('Missing, wrong, expired or revoked API key (authentication_error, invalid_api_key)'),
+  403: errorContent("Not allowed: a model outside the key's list (permission_error)"),
   404: errorContent('Unknown model'),
   413: errorContent('Body too large'),
   415: errorContent('Body is not JSON'),
@@ -89,7 +92,7 @@ function completionIdentity(now: Date) {
 /** `POST /v1/chat/completions` and `GET /v1/models` in OpenAI's wire format. Stateless: nothing is stored. */
 export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'post',
       path: '/v1/chat/completions',
       tags,
@@ -166,7 +169,7 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
   );
 
   app.openapi(
-    createRoute({
+    protectedRoute({
       method: 'get',
       path: '/v1/models',
       tags,
@@ -174,6 +177,8 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
       description: 'Providers that do not answer are left out; `created` is 0 where the provider gives no date.',
       responses: {
         200: { description: 'Models', content: { 'application/json': { schema: modelListSchema } } },
+        401: errorResponses[401],
+        403: errorResponses[403],
         502: errorResponses[502],
         503: errorResponses[503],
         504: errorResponses[504],

@@ -42,6 +42,14 @@ export const usageSchema = z
 
 export const errorResponses = {
   400: { description: 'Invalid input', content: { 'application/json': { schema: errorSchema } } },
+  401: {
+    description: 'Missing, wrong, expired or revoked credential (with `WWW-Authenticate: Bearer`)',
+    content: { 'application/json': { schema: errorSchema } },
+  },
+  403: {
+    description: "Not allowed: admin only, a model outside the key's list, or a cross-site cookie request",
+    content: { 'application/json': { schema: errorSchema } },
+  },
   404: { description: 'Not found', content: { 'application/json': { schema: errorSchema } } },
   413: { description: 'Body too large', content: { 'application/json': { schema: errorSchema } } },
   415: { description: 'Body is not JSON', content: { 'application/json': { schema: errorSchema } } },

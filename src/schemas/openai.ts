@@ -89,7 +89,7 @@ export const openAiErrorSchema = z
     description:
       "OpenAI's error shape. `type` is invalid_request_error (400, 404, 409, 413, 415), authentication_error (401), " +
       'permission_error (403), rate_limit_error (429) or server_error (5xx); `code` is model_not_found for an unknown model, ' +
-      'rate_limit_exceeded for 429, otherwise the native code in lower case (upstream_error, timeout, …); `param` names the first bad field.',
+      'invalid_api_key for 401, rate_limit_exceeded for 429, otherwise the native code in lower case (upstream_error, timeout, …); `param` names the first bad field.',
   });
 
 export const modelListSchema = z

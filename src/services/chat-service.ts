@@ -1,3 +1,5 @@
+import { assertModelAllowed } from '../auth/model-access.ts';
+import type { Caller } from '../auth/caller.ts';
 import { defaultModelName, type Config } from '../config.ts';
 import type { ConversationStore } from '../db/conversation-store.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
@@ -12,6 +14,7 @@ import { retrySettings } from './retry-policy.ts';
 import type { ConversationMessage } from './model-prompt.ts';
 
 export interface PreparedTurn {
+  ownerId: string;
   conversationId: string;
   userMessageId: string;
   assistantMessageId: string;
@@ -62,9 +65,12 @@ export class ChatService {
    * Checks the model and the conversation, takes the conversation's generation lock and stores the
    * user message. Throws NOT_FOUND or CONFLICT before any upstream call.
    */
-  async begin(ownerId: string, request: ChatRequestBody): Promise<PreparedTurn> {
+  async begin(caller: Caller, request: ChatRequestBody): Promise<PreparedTurn> {
     const { config, store, registry } = this.dependencies;
-    const route = registry.resolve(request.model ?? defaultModelName(config));
+    const ownerId = caller.userId;
+    const modelName = request.model ?? defaultModelName(config);
+    const route = registry.resolve(modelName);
+    assertModelAllowed(caller, modelName, route);
     const history =
       request.conversation_id === undefined
         ? []
@@ -101,6 +107,7 @@ export class ChatService {
     }
 
     return {
+      ownerId,
       conversationId,
       userMessageId: turn.userMessage.id,
       assistantMessageId: crypto.randomUUID(),
@@ -134,6 +141,7 @@ export class ChatService {
     await retryTransient(
       () =>
         this.dependencies.store.finishTurn(
+          turn.ownerId,
           turn.conversationId,
           turn.generationId,
           {
@@ -162,7 +170,7 @@ export class ChatService {
     const { store } = this.dependencies;
     const conversation = await store.get(ownerId, conversationId);
     if (!conversation) throw notFound('Conversation');
-    const rows = await store.recentMessages(conversationId, limit);
+    const rows = await store.recentMessages(ownerId, conversationId, limit);
     return rows
       .filter((row) => row.content !== '' && row.role !== 'system')
       .map((row): ConversationMessage =>

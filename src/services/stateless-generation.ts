@@ -1,3 +1,5 @@
+import type { Caller } from '../auth/caller.ts';
+import { assertModelAllowed } from '../auth/model-access.ts';
 import { defaultModelName } from '../config.ts';
 import type { Services } from '../app-env.ts';
 import type { ModelRoute } from '../providers/model-registry.ts';
@@ -14,13 +16,19 @@ export type StatelessRequest = {
   parameters?: ChatRequestBody['parameters'];
 } & ({ prompt: string } | { messages: ConversationMessage[] });
 
-/** A one-shot model call with no history: resolves the model and its fallbacks (404 before any upstream call) and the defaults. */
+/**
+ * A one-shot model call with no history: resolves the model and its fallbacks (404, or 403 for a model
+ * outside the caller's key, before any upstream call) and the defaults.
+ */
 export function statelessGeneration(
   services: Pick<Services, 'config' | 'registry' | 'logger'>,
+  caller: Caller,
   request: StatelessRequest,
 ): { route: ModelRoute; input: (signal: AbortSignal) => GenerationInput } {
   const { config, registry, logger } = services;
-  const route = registry.resolve(request.model ?? defaultModelName(config));
+  const modelName = request.model ?? defaultModelName(config);
+  const route = registry.resolve(modelName);
+  assertModelAllowed(caller, modelName, route);
   const system = request.system ?? config.SYSTEM_PROMPT;
   return {
     route,

@@ -7,8 +7,10 @@
  *   POST /fakes          Partial<FakeOllamaBehaviour> → { url }
  *   POST /fakes/close    { url }
  *   GET  /unused-url     { url } of a local port where nothing listens
+ *   POST /jwks           → { url } of a new fake JWKS endpoint (fake-jwks.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { startFakeJwks, type FakeJwksServer } from './fake-jwks.ts';
 import { startFakeOllama, unusedLocalUrl, type FakeOllama } from './fake-ollama.ts';
 import { listenOnLoopback } from './listen-local.ts';
 
@@ -31,6 +33,7 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
 
 export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
   const fakes = new Map<string, FakeOllama>();
+  const jwksServers: FakeJwksServer[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const route = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
@@ -44,6 +47,10 @@ export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
       await fakes.get(url)?.close();
       fakes.delete(url);
       reply(res, 200, { ok: true });
+    } else if (route === 'POST /jwks') {
+      const jwks = await startFakeJwks();
+      jwksServers.push(jwks);
+      reply(res, 201, { url: jwks.url });
     } else if (route === 'GET /unused-url') {
       reply(res, 200, { url: await unusedLocalUrl() });
     } else {
@@ -61,6 +68,7 @@ export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
     url,
     async close() {
       await Promise.all([...fakes.values()].map((fake) => fake.close()));
+      await Promise.all(jwksServers.map((jwks) => jwks.close()));
       fakes.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

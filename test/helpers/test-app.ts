@@ -70,9 +70,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     post: (path, body, init) =>
       fetch(`${url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
         body: typeof body === 'string' ? body : JSON.stringify(body),
         ...init,
+        // JSON unless the test says otherwise; other headers of the test are added, not swapped in.
+        headers: { 'content-type': 'application/json', ...(init?.headers as Record<string, string> | undefined) },
       }),
     async query<T>(statement: string, args: (string | number | null)[] = []) {
       const result = await inspector.execute({ sql: statement, args });

@@ -6,6 +6,7 @@
  * test/suites/ take a `CreateHarness` and hold the test bodies once for every runtime.
  */
 import { afterEach } from 'vitest';
+import type { FakeJwksControl } from '../helpers/fake-jwks-client.ts';
 import type { FakeOllamaControl } from '../helpers/fake-ollama-client.ts';
 import type { FakeOllamaBehaviour } from '../helpers/fake-ollama.ts';
 
@@ -14,6 +15,8 @@ export type SqlValue = string | number | null;
 export interface Harness {
   /** Which runtime serves the API: suites skip only what a runtime cannot observe. */
   readonly runtime: 'node' | 'workers';
+  /** The API's own origin, as a browser on the web app would send it in `Origin`. */
+  readonly origin: string;
   /** A request to the API; `path` starts with `/`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** POST JSON (a string body is sent as is). */
@@ -22,6 +25,8 @@ export interface Harness {
   query<T = Record<string, unknown>>(statement: string, args?: SqlValue[]): Promise<T[]>;
   /** The fake Ollama the API is configured with. */
   readonly ollama: FakeOllamaControl;
+  /** The fake identity provider's JWKS the API is configured with (AUTH_JWKS_URL), when asked for. */
+  readonly jwks: FakeJwksControl | undefined;
   /** Stops the API and its fake; waits for work the runtime keeps after responses (waitUntil). */
   close(): Promise<void>;
 }
@@ -34,6 +39,8 @@ export interface HarnessOptions {
   ollamaUrl?: string;
   /** Point OLLAMA_BASE_URL at a local port where nothing listens. */
   unreachableOllama?: boolean;
+  /** Start a fake JWKS endpoint and set AUTH_JWKS_URL to it. */
+  jwks?: boolean;
 }
 
 export type CreateHarness = (options?: HarnessOptions) => Promise<Harness>;

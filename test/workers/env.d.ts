@@ -6,6 +6,7 @@ declare global {
     interface Env {
       DB: D1Database;
       TEST_MIGRATIONS: D1Migration[];
+      ADMIN_API_KEY: string;
     }
     /** Types `exports` of cloudflare:workers: the Worker's module, reached through the runtime. */
     interface GlobalProps {

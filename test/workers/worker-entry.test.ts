@@ -21,10 +21,13 @@ interface MessageRow {
   status: string;
 }
 
+/** wrangler.toml requires auth: the tests call as the admin (ADMIN_API_KEY from vitest.config.ts). */
+const admin = { authorization: `Bearer ${env.ADMIN_API_KEY}` };
+
 const post = (path: string, body: unknown, signal?: AbortSignal) =>
   exports.default.fetch(`http://worker.test${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...admin },
     body: JSON.stringify(body),
     ...(signal === undefined ? {} : { signal }),
   });
@@ -75,6 +78,28 @@ describe('the deployed Worker (default export)', () => {
     expect((await readSse(stream)).at(-1)?.data).toMatchObject({ done: true, model: 'ollama/llama3.2' });
     const stored = await env.DB.prepare("select count(*) as n from messages where status = 'complete'").first<{ n: number }>();
     expect(stored?.n).toBe(4);
+  });
+
+  it("requires a credential as wrangler.toml ships it (AUTH_REQUIRED = 'true'): 401 without one, the public routes still open, and a key created with the admin key works until it is revoked", async () => {
+    const anonymous = await exports.default.fetch('http://worker.test/api/history');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await anonymous.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    const placeholder = await exports.default.fetch('http://worker.test/v1/models', {
+      headers: { authorization: 'Bearer unused' },
+    });
+    expect(placeholder.status).toBe(401);
+    expect((await exports.default.fetch('http://worker.test/health/live')).status).toBe(200);
+
+    const created = await post('/api/keys', { name: 'script' });
+    expect(created.status).toBe(201);
+    const { id, key } = await created.json<{ id: string; key: string }>();
+    const withKey = (path: string, init: RequestInit = {}) =>
+      exports.default.fetch(`http://worker.test${path}`, { ...init, headers: { authorization: `Bearer ${key}` } });
+    expect((await withKey('/api/history')).status).toBe(200);
+    const revoked = await exports.default.fetch(`http://worker.test/api/keys/${id}`, { method: 'DELETE', headers: admin });
+    expect(revoked.status).toBe(200);
+    expect((await withKey('/api/history')).status).toBe(401);
   });
 
   it('cancels the upstream within 1 s and stores the partial answer as aborted when the client disconnects mid-stream', async () => {

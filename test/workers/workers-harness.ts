@@ -10,13 +10,25 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import { createWorkerHandler, type WorkerEnv } from '../../src/entry/worker.ts';
+import { fakeJwksClient } from '../helpers/fake-jwks-client.ts';
 import { fakeOllamaClient, launcherUnusedUrl, launchFakeOllama } from '../helpers/fake-ollama-client.ts';
 import type { CreateHarness, SqlValue } from '../suites/harness.ts';
 import { clientFetch } from './client-fetch.ts';
 
-/** Each test starts from empty tables (storage is isolated per test file, not per test). */
+/** Each test starts from empty tables but the built-in users (storage is isolated per test file, not per test). */
 async function emptyDatabase(): Promise<void> {
-  await env.DB.batch([env.DB.prepare('delete from messages'), env.DB.prepare('delete from conversations')]);
+  await env.DB.batch([
+    env.DB.prepare('delete from messages'),
+    env.DB.prepare('delete from conversations'),
+    env.DB.prepare('delete from sessions'),
+    env.DB.prepare('delete from api_keys'),
+    env.DB.prepare("delete from users where id not in ('local', 'admin')"),
+  ]);
+}
+
+async function launchFakeJwks(launcherUrl: string): Promise<string> {
+  const response = await fetch(`${launcherUrl}/jwks`, { method: 'POST' });
+  return (await response.json<{ url: string }>()).url;
 }
 
 export const createWorkersHarness: CreateHarness = async (options = {}) => {
@@ -24,9 +36,19 @@ export const createWorkersHarness: CreateHarness = async (options = {}) => {
   const fake = await launchFakeOllama(launcherUrl, options.ollama);
   const ollamaUrl = options.unreachableOllama === true ? await launcherUnusedUrl(launcherUrl) : (options.ollamaUrl ?? fake.url);
   await emptyDatabase();
+  const jwksUrl = options.jwks === true ? await launchFakeJwks(launcherUrl) : undefined;
 
   const handler = createWorkerHandler();
-  const workerEnv: WorkerEnv = { ...env, LOG_LEVEL: 'silent', OLLAMA_BASE_URL: ollamaUrl, ...options.env, DB: env.DB };
+  // The shipped wrangler.toml requires auth; suites that test auth set AUTH_REQUIRED themselves.
+  const workerEnv: WorkerEnv = {
+    ...env,
+    LOG_LEVEL: 'silent',
+    AUTH_REQUIRED: 'false',
+    OLLAMA_BASE_URL: ollamaUrl,
+    ...(jwksUrl === undefined ? {} : { AUTH_JWKS_URL: jwksUrl }),
+    ...options.env,
+    DB: env.DB,
+  };
   const contexts: ExecutionContext[] = [];
   const fetchWorker = (path: string, init?: RequestInit) =>
     clientFetch(new Request(`http://worker.test${path}`, init), (request) => {
@@ -37,13 +59,15 @@ export const createWorkersHarness: CreateHarness = async (options = {}) => {
 
   return {
     runtime: 'workers',
+    origin: 'http://worker.test',
     fetch: fetchWorker,
     post: (path, body, init) =>
       fetchWorker(path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
         body: typeof body === 'string' ? body : JSON.stringify(body),
         ...init,
+        // JSON unless the test says otherwise; other headers of the test are added, not swapped in.
+        headers: { 'content-type': 'application/json', ...(init?.headers as Record<string, string> | undefined) },
       }),
     async query<T>(statement: string, args: SqlValue[] = []) {
       const result = await env.DB.prepare(statement)
@@ -52,6 +76,7 @@ export const createWorkersHarness: CreateHarness = async (options = {}) => {
       return result.results;
     },
     ollama: fakeOllamaClient(fake.url),
+    jwks: jwksUrl === undefined ? undefined : fakeJwksClient(jwksUrl),
     async close() {
       await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
       await fake.close();

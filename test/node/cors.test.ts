@@ -1,0 +1,4 @@
+import { describeCors } from '../suites/cors.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeCors(createNodeHarness);

@@ -1,0 +1,4 @@
+import { describeOwnership } from '../suites/ownership.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeOwnership(createNodeHarness);

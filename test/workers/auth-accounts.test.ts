@@ -1,0 +1,4 @@
+import { describeAuthAccounts } from '../suites/auth-accounts.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeAuthAccounts(createWorkersHarness);

@@ -1,0 +1,4 @@
+import { describeCors } from '../suites/cors.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeCors(createWorkersHarness);
