@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { lastUsedIsStale, type IdentityStore } from '../db/identity-store.ts';
 import { adminKeyCaller, type Caller } from './caller.ts';
 import { looksLikeJwt, type JwtVerifier } from './jwt-verifier.ts';
-import { apiKeyPrefix, secretHash, secretsEqual, sha256, sessionTokenPrefix } from './tokens.ts';
+import { apiKeyPrefix, constantTimeEqual, hex, sha256, sessionTokenPrefix } from './tokens.ts';
 
 /** Where a presented secret came from: the Authorization header, the session cookie, or AUTH_JWT_HEADER. */
 export type CredentialSource = 'bearer' | 'cookie' | 'jwt-header';
@@ -42,19 +42,28 @@ export class CredentialResolver {
   }
 
   async resolve(secret: string, source: CredentialSource): Promise<CredentialResult> {
-    if (this.adminDigest !== undefined && source === 'bearer' && (await secretsEqual(secret, await this.adminDigest)))
+    const isToken = source !== 'jwt-header' && (secret.startsWith(apiKeyPrefix) || secret.startsWith(sessionTokenPrefix));
+    // One SHA-256 serves both the admin key comparison (constant time, whatever the lengths) and the lookup.
+    const digest = isToken || this.adminDigest !== undefined ? await sha256(secret) : undefined;
+    if (
+      digest !== undefined &&
+      this.adminDigest !== undefined &&
+      source === 'bearer' &&
+      constantTimeEqual(digest, await this.adminDigest)
+    )
       return { outcome: 'caller', caller: adminKeyCaller };
-    if (source !== 'jwt-header' && secret.startsWith(apiKeyPrefix)) return this.apiKey(secret, source);
-    if (source !== 'jwt-header' && secret.startsWith(sessionTokenPrefix)) return this.session(secret, source);
+    if (isToken && digest !== undefined) {
+      return secret.startsWith(apiKeyPrefix) ? this.apiKey(hex(digest), source) : this.session(hex(digest), source);
+    }
     const { jwt } = this.dependencies;
     if (jwt !== undefined && (source === 'jwt-header' || looksLikeJwt(secret))) return this.jsonWebToken(jwt, secret);
     // A cookie or AUTH_JWT_HEADER value is always meant as a credential; only a bearer can be a placeholder.
     return source === 'bearer' ? { outcome: 'placeholder' } : invalid;
   }
 
-  private async apiKey(secret: string, source: CredentialSource): Promise<CredentialResult> {
+  private async apiKey(keyHash: string, source: CredentialSource): Promise<CredentialResult> {
     const { store, now } = this.dependencies;
-    const key = await store.apiKeyByHash(await secretHash(secret));
+    const key = await store.apiKeyByHash(keyHash);
     const at = now();
     if (!key || key.revokedAt !== null || isExpired(key.expiresAt, at)) return invalid;
     const caller: Caller = {
@@ -72,8 +81,8 @@ export class CredentialResolver {
       : { outcome: 'caller', caller };
   }
 
-  private async session(secret: string, source: CredentialSource): Promise<CredentialResult> {
-    const found = await this.dependencies.store.sessionByTokenHash(await secretHash(secret));
+  private async session(tokenHash: string, source: CredentialSource): Promise<CredentialResult> {
+    const found = await this.dependencies.store.sessionByTokenHash(tokenHash);
     if (!found || found.session.revokedAt !== null || isExpired(found.session.expiresAt, this.dependencies.now())) return invalid;
     return {
       outcome: 'caller',

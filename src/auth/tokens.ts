@@ -29,11 +29,15 @@ export async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
 }
 
+export function hex(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
+  return text;
+}
+
 /** The stored form of a secret: SHA-256 as lower-case hex, so any input (any length) maps to one lookup. */
 export async function secretHash(secret: string): Promise<string> {
-  let hex = '';
-  for (const byte of await sha256(secret)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return hex(await sha256(secret));
 }
 
 interface SubtleWithTimingSafeEqual {
@@ -52,9 +56,4 @@ export function constantTimeEqual(left: Uint8Array, right: Uint8Array): boolean 
   let difference = 0;
   for (let index = 0; index < left.length; index += 1) difference |= (left[index] ?? 0) ^ (right[index] ?? 0);
   return difference === 0;
-}
-
-/** Compares a presented secret with a configured one (ADMIN_API_KEY) after hashing both: lengths never leak. */
-export async function secretsEqual(presented: string, expectedDigest: Uint8Array): Promise<boolean> {
-  return constantTimeEqual(await sha256(presented), expectedDigest);
 }

@@ -11,9 +11,29 @@ const lastUsedResolutionMs = 60_000;
 /** Users, sessions and API keys. Secrets are looked up by their SHA-256 (unique indexes); nothing stores plaintext. */
 export class IdentityStore {
   private readonly database: Database;
+  /**
+   * The lookups every authenticated request makes, built once: drizzle's query building cost ~130 µs of
+   * CPU per call on Node, more than the indexed read itself (73 µs prepared against 203 µs built per call).
+   */
+  private readonly keyByHash;
+  private readonly sessionByHash;
 
   constructor(database: Database) {
     this.database = database;
+    const db = database.drizzle;
+    this.keyByHash = db
+      .select()
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
+      .limit(1)
+      .prepare();
+    this.sessionByHash = db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.tokenHash, sql.placeholder('hash')))
+      .limit(1)
+      .prepare();
   }
 
   private get db() {
@@ -73,12 +93,7 @@ export class IdentityStore {
 
   /** A session with its user, when the token hash is known (expiry and revocation are the caller's to check). */
   async sessionByTokenHash(tokenHash: string): Promise<{ session: SessionRow; user: UserRow } | undefined> {
-    const [row] = await this.db
-      .select({ session: sessions, user: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, tokenHash))
-      .limit(1);
+    const [row] = await this.sessionByHash.all({ hash: tokenHash });
     return row;
   }
 
@@ -96,7 +111,7 @@ export class IdentityStore {
   }
 
   async apiKeyByHash(keyHash: string): Promise<ApiKeyRow | undefined> {
-    const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
+    const [row] = await this.keyByHash.all({ hash: keyHash });
     return row;
   }
 
