@@ -65,8 +65,11 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<{ bytes: Uint8
 async function drainGuarded(body: ReadableStream<Uint8Array>): Promise<{ bytes: Uint8Array; error: unknown }> {
   let reported: unknown;
   const { bytes, error } = await drain(
-    guardOllamaStream(body, (failure) => {
-      reported = failure;
+    guardOllamaStream(body, {
+      onStart: () => undefined,
+      onFailure: (failure) => {
+        reported = failure;
+      },
     }),
   );
   expect(error).toBeUndefined();
@@ -163,6 +166,42 @@ describe('guardOllamaStream (RELIABILITY case 10)', () => {
     );
   });
 
+  it("reports a first line that is not one of Ollama's chunks as not-a-model-response and passes nothing on", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('{"status":"ok"}', 'Hello World!', '<!DOCTYPE html><html>', '[1,2]', '"text"', '{"model":"x"}'),
+        tokens,
+        cuts,
+        fc.boolean(),
+        async (first, list, cutPoints, more) => {
+          const text = `${first}\n${more ? tokenLines(list).join('') + doneLine(list) : ''}`;
+          const { bytes, error } = await drainGuarded(streamOf(split(encoder.encode(text), cutPoints)));
+          expectStreamError(error, 'not-a-model-response');
+          expect(bytes).toHaveLength(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    const { error } = await drainGuarded(streamOf([encoder.encode('Hello World!')]));
+    expectStreamError(error, 'not-a-model-response');
+  });
+
+  it('starts the answer once, with the first chunk; an error line first does not start it', async () => {
+    const count = async (text: string) => {
+      let starts = 0;
+      await drain(
+        guardOllamaStream(streamOf(split(encoder.encode(text), [3, 40])), {
+          onStart: () => (starts += 1),
+          onFailure: () => undefined,
+        }),
+      );
+      return starts;
+    };
+    expect(await count(tokenLines(['a', 'b']).join('') + doneLine(['a', 'b']))).toBe(1);
+    expect(await count(`\n${tokenLines(['a']).join('')}${doneLine(['a'])}`)).toBe(1);
+    expect(await count(errorLine('model failed to load'))).toBe(0);
+  });
+
   it('cancels the upstream body when the reader cancels', async () => {
     let cancelled: unknown = 'not cancelled';
     const upstream = new ReadableStream<Uint8Array>({
@@ -173,7 +212,7 @@ describe('guardOllamaStream (RELIABILITY case 10)', () => {
         cancelled = reason;
       },
     });
-    const reader = guardOllamaStream(upstream, () => undefined).getReader();
+    const reader = guardOllamaStream(upstream, { onStart: () => undefined, onFailure: () => undefined }).getReader();
     await reader.read();
     await reader.cancel('client left');
     expect(cancelled).toBe('client left');

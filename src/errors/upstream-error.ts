@@ -108,6 +108,13 @@ function fromStatus(status: number, headers: Record<string, string> | undefined,
           cause,
         );
   }
+  if (html && status === 504)
+    return failure(
+      'TIMEOUT',
+      `A proxy or tunnel in front of the model server gave up waiting for it (a 504 page); ${tunnelPage}`,
+      'same',
+      cause,
+    );
   if (html && (status === 404 || status >= 500))
     return failure(
       'SERVICE_UNAVAILABLE',
@@ -158,7 +165,7 @@ export function classifyUpstreamFailure(error: unknown, options: { started?: boo
     if (error.kind === 'not-a-model-response')
       return failure(
         'UPSTREAM_ERROR',
-        `The model server answered with a web page instead of a model response; ${tunnelPage}`,
+        "Something other than the model server answered at its address (a web page, plain text, another server's JSON); check the address and the tunnel or proxy in front of it",
         'next',
         error,
       );

@@ -1,6 +1,7 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import type { ProviderConfig } from '../config/provider-settings.ts';
 import { createCloudProvider } from './cloud-provider.ts';
+import { anthropicEventStream } from './event-stream-guard.ts';
 import type { ModelProvider } from './model-provider.ts';
 
 /** Anthropic's Messages API through `@ai-sdk/anthropic`. */
@@ -12,6 +13,7 @@ export function createAnthropicProvider(config: ProviderConfig, fetchImplementat
       model: (modelName, fetchForCall) =>
         createAnthropic({ baseURL: config.baseUrl, apiKey, headers: config.headers, fetch: fetchForCall })(modelName),
       authHeaders: { 'x-api-key': apiKey, 'anthropic-version': '2023-06-01' },
+      streamFormat: anthropicEventStream,
     },
     fetchImplementation,
   );

@@ -1,6 +1,7 @@
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { ProviderConfig } from '../config/provider-settings.ts';
 import { standardCallSettings, type ModelInfo, type ModelProvider } from './model-provider.ts';
+import type { StreamFormat } from './stream-format.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
 
@@ -9,6 +10,8 @@ export interface CloudProviderParts {
   model: (modelName: string, fetchForCall: typeof fetch) => LanguageModelV4;
   /** Headers a plain GET (health) needs: the API key in the provider's own header. */
   authHeaders: Record<string, string>;
+  /** How its answers stream (SSE with the provider's first event). */
+  streamFormat: StreamFormat;
 }
 
 /**
@@ -20,8 +23,8 @@ export function createCloudProvider(
   parts: CloudProviderParts,
   fetchImplementation?: typeof fetch,
 ): ModelProvider {
-  const transport = createUpstreamTransport(fetchImplementation);
-  const { model, authHeaders } = parts;
+  const { model, authHeaders, streamFormat } = parts;
+  const transport = createUpstreamTransport(streamFormat, fetchImplementation);
   const healthHeaders = { ...config.headers, ...authHeaders };
   return {
     name: config.name,

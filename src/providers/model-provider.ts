@@ -47,8 +47,11 @@ export interface CallSettings {
 export interface CallObserver {
   /** Response headers arrived, whatever the status: the header timeout stops. */
   onResponse(): void;
-  /** A usable model response started (not an error status, not a web page): the answer may start. */
-  onResponseHeaders(): void;
+  /**
+   * A model answer started: the first line or event of this provider's stream format arrived (not an
+   * error status, not a web page, not an error event). The answer may start.
+   */
+  onAnswerStart(): void;
   /** The upstream's answer turned out broken after it started (error line, truncated body). */
   onStreamFailure(error: Error): void;
 }

@@ -1,7 +1,7 @@
 import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderConfig } from '../config/provider-settings.ts';
-import type { CallObserver, GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
-import { guardOllamaStream } from './ollama-stream-guard.ts';
+import type { GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
+import { ollamaNdjsonStream } from './ollama-stream-guard.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
 
@@ -29,20 +29,9 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
   const name = options.name ?? 'ollama';
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const headers = options.headers ?? {};
-  const transport = createUpstreamTransport(options.fetch);
-
-  /** The shared transport, plus the NDJSON guard: Ollama's errors inside a 200 stream become failures. */
-  const observedFetch =
-    (observer: CallObserver): typeof fetch =>
-    async (input, init) => {
-      const response = await transport.observed(observer)(input, init);
-      if (!response.ok || response.body === null || !(response.headers.get('content-type') ?? '').includes('ndjson'))
-        return response;
-      return new Response(
-        guardOllamaStream(response.body, (error) => observer.onStreamFailure(error)),
-        { status: response.status, statusText: response.statusText, headers: response.headers },
-      );
-    };
+  // The NDJSON guard turns what Ollama's provider would take for a complete answer (an error line
+  // with status 200, a cut body, another server's lines) into failures.
+  const transport = createUpstreamTransport(ollamaNdjsonStream, options.fetch);
 
   return {
     name,
@@ -50,7 +39,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     limits: options.limits ?? defaultLimits,
     models: undefined,
     languageModel(modelName, observer) {
-      return createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: observedFetch(observer) })(modelName);
+      return createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(observer) })(modelName);
     },
     callSettings(parameters: GenerationParameters) {
       // ollama-ai-provider-v2 sends temperature/top_p/max tokens at the top level of /api/chat, where

@@ -2,6 +2,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { ProviderConfig } from '../config/provider-settings.ts';
 import { createCloudProvider } from './cloud-provider.ts';
+import { openAiEventStream } from './event-stream-guard.ts';
 import type { ModelProvider } from './model-provider.ts';
 
 /** OpenAI through `@ai-sdk/openai`, with Chat Completions models (`.chat()`; the SDK's default is the Responses API). */
@@ -13,6 +14,7 @@ export function createOpenAIProvider(config: ProviderConfig, fetchImplementation
       model: (modelName, fetchForCall) =>
         createOpenAI({ baseURL: config.baseUrl, apiKey, headers: config.headers, fetch: fetchForCall }).chat(modelName),
       authHeaders: { Authorization: `Bearer ${apiKey}` },
+      streamFormat: openAiEventStream,
     },
     fetchImplementation,
   );
@@ -34,6 +36,7 @@ export function createOpenAICompatibleProvider(config: ProviderConfig, fetchImpl
           fetch: fetchForCall,
         }).chatModel(modelName),
       authHeaders: { Authorization: `Bearer ${apiKey}` },
+      streamFormat: openAiEventStream,
     },
     fetchImplementation,
   );

@@ -1,4 +1,5 @@
 import type { CallObserver } from './model-provider.ts';
+import { mediaTypeOf, type StreamFormat } from './stream-format.ts';
 import { UpstreamStreamError } from './upstream-stream-error.ts';
 
 /**
@@ -12,8 +13,12 @@ import { UpstreamStreamError } from './upstream-stream-error.ts';
  *   next request with a reset before any response byte. Such a request is sent once more, on a fresh
  *   connection, when this upstream has answered before (so a pooled connection can exist); a server that
  *   never answered is not retried here (RELIABILITY.md case 14).
- * - `observed(observer)` reports when response headers arrive, and turns a web page (a tunnel's
- *   interstitial or login page) into an error instead of passing it on as a model's answer.
+ * - `observed(observer)` reports when response headers arrive, and checks that a 200 to a request for
+ *   a stream is this kind's stream (`StreamFormat`): its media type (parameters and case ignored; a
+ *   body without a Content-Type is left to the guard), then its first line or event through the
+ *   kind's guard, which starts the answer. Anything else at the model server's address (a tunnel's
+ *   page, nginx's default `application/octet-stream`, another server's JSON) is an error, never an
+ *   empty answer. A non-streaming call only has web pages refused.
  */
 export interface UpstreamTransport {
   /** Plain requests (model lists, health). */
@@ -37,7 +42,18 @@ function isStaleConnectionError(error: unknown): boolean {
   return false;
 }
 
-export function createUpstreamTransport(baseFetch: typeof fetch = globalThis.fetch): UpstreamTransport {
+/**
+ * Whether a model call asked for a stream: every AI SDK provider sends `"stream":true`, at the end of
+ * its JSON body, where `lastIndexOf` finds it at once (escaped inside message text it cannot match).
+ */
+function asksForStream(init: RequestInit | undefined): boolean {
+  return typeof init?.body === 'string' && init.body.lastIndexOf('"stream":true') !== -1;
+}
+
+const notAModelResponse = (what: string) =>
+  new UpstreamStreamError(`The model server answered with ${what} instead of a model response`, 'not-a-model-response');
+
+export function createUpstreamTransport(format: StreamFormat, baseFetch: typeof fetch = globalThis.fetch): UpstreamTransport {
   let answeredBefore = false;
 
   const send: typeof fetch = async (input, init) => {
@@ -60,15 +76,28 @@ export function createUpstreamTransport(baseFetch: typeof fetch = globalThis.fet
       const response = await send(input, init);
       observer.onResponse();
       if (!response.ok || response.body === null) return response;
-      if ((response.headers.get('content-type') ?? '').includes('text/html')) {
-        await response.body.cancel();
-        throw new UpstreamStreamError(
-          'The model server answered with an HTML page instead of a model response',
-          'not-a-model-response',
-        );
+      const mediaType = mediaTypeOf(response.headers.get('content-type'));
+      if (!asksForStream(init)) {
+        if (mediaType === 'text/html') {
+          await response.body.cancel();
+          throw notAModelResponse('a web page');
+        }
+        observer.onAnswerStart();
+        return response;
       }
-      observer.onResponseHeaders();
-      return response;
+      if (mediaType !== undefined && !format.mediaTypes.includes(mediaType)) {
+        await response.body.cancel();
+        throw notAModelResponse(mediaType === 'text/html' ? 'a web page' : 'another media type');
+      }
+      const body = format.guard(response.body, {
+        onStart: () => {
+          observer.onAnswerStart();
+        },
+        onFailure: (error) => {
+          observer.onStreamFailure(error);
+        },
+      });
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     },
   };
 }

@@ -2,7 +2,15 @@ import { protectedRoute } from './protected-route.ts';
 import { type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { chatRequestSchema, chatResponseSchema } from '../schemas/chat.ts';
-import { errorResponses, errorSchema, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
+import {
+  errorResponses,
+  errorSchema,
+  jsonBody,
+  jsonContent,
+  sseContent,
+  streamStartDescription,
+  type InputLimits,
+} from '../schemas/common.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
 import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
 import type { PreparedTurn } from '../services/chat-service.ts';
@@ -69,7 +77,8 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
         'Events: `data: {"token":"…"}` per piece of text, then `data: {"done":true,"conversation_id","message_id","model","finish_reason","usage"}`. ' +
         'A `: keep-alive` comment goes out when nothing was sent for KEEPALIVE_SECONDS. Errors before the stream starts are JSON errors; ' +
         'after, the stream ends with `data: {"error":"…","code":"…"}` and no done event. A disconnect cancels the model call and stores the partial answer as aborted. ' +
-        '`X-Model` (and `X-Fallback-Count`) name the model whose response started the stream; the done event names the model that answered.',
+        '`X-Model` (and `X-Fallback-Count`) name the model whose response started the stream; the done event names the model that answered. ' +
+        streamStartDescription,
       request: { body },
       responses: { 200: sseContent('The answer as SSE'), 409: conflictResponse, ...errorResponses },
     }),
@@ -79,6 +88,7 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       return streamGeneration({
         signal: c.req.raw.signal,
         keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
+        requestedModel: turn.route.model,
         headers: { 'X-Conversation-Id': turn.conversationId },
         respond: (stream, headers) => c.body(stream, 200, headers),
         run: (sink, signal) => runGeneration(chat.generationInput(turn, signal), sink),

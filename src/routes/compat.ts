@@ -1,7 +1,14 @@
 import { protectedRoute } from './protected-route.ts';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
-import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
+import {
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  sseContent,
+  streamStartDescription,
+  type InputLimits,
+} from '../schemas/common.ts';
 import { askRequestSchema, legacyGenerateRequestSchema, shortGenerateRequestSchema } from '../schemas/generate.ts';
 import { generateWhole, streamStateless } from './generate.ts';
 
@@ -15,6 +22,7 @@ export function registerCompatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
       path: '/api/v1/generate',
       tags,
       summary: 'Generate with the default model: {"response"}; SSE {"response"} events then {} with "stream": true',
+      description: `With \`"stream": true\`, SSE as summarised. ${streamStartDescription}`,
       request: { body: jsonBody(legacyGenerateRequestSchema(limits)) },
       responses: {
         200: {

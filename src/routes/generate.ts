@@ -2,7 +2,14 @@ import { protectedRoute } from './protected-route.ts';
 import { type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
-import { errorResponses, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
+import {
+  errorResponses,
+  jsonBody,
+  jsonContent,
+  sseContent,
+  streamStartDescription,
+  type InputLimits,
+} from '../schemas/common.ts';
 import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
 import { runGeneration } from '../services/generation.ts';
@@ -27,10 +34,11 @@ export async function generateWhole(c: Context<AppEnv>, request: StatelessReques
 /** Streams a stateless generation as SSE with the given event shapes. */
 export function streamStateless(c: Context<AppEnv>, request: StatelessRequest, events: StatelessStreamEvents): Promise<Response> {
   const { config, logger } = c.var.services;
-  const { input } = statelessGeneration(c.var.services, c.var.caller, request);
+  const { route, input } = statelessGeneration(c.var.services, c.var.caller, request);
   return streamGeneration({
     signal: c.req.raw.signal,
     keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
+    requestedModel: route.model,
     respond: (stream, headers) => c.body(stream, 200, headers),
     run: (sink, signal) => runGeneration(input(signal), sink),
     settle: async () => {},
@@ -48,7 +56,8 @@ export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLi
       tags: ['Generate'],
       summary: 'One-shot generation without history (JSON, or SSE with "stream": true)',
       description:
-        'With `"stream": true` the answer is SSE: `data: {"response":"…"}` events, then `data: {"done":true,"model","finish_reason","usage"}`.',
+        'With `"stream": true` the answer is SSE: `data: {"response":"…"}` events, then `data: {"done":true,"model","finish_reason","usage"}`. ' +
+        streamStartDescription,
       request: { body: jsonBody(generateRequestSchema(limits)) },
       responses: {
         200: {

@@ -1,7 +1,7 @@
 import { protectedRoute } from './protected-route.ts';
 import { type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
-import { jsonBody, sseContent, type InputLimits } from '../schemas/common.ts';
+import { jsonBody, sseContent, streamStartDescription, type InputLimits } from '../schemas/common.ts';
 import {
   chatCompletionRequestSchema,
   chatCompletionSchema,
@@ -102,7 +102,8 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
         'Leading system/developer messages are the system prompt (the configured SYSTEM_PROMPT applies only without them); later ones stay in place. ' +
         'Streaming sends a role chunk, content chunks, a chunk with `finish_reason`, a usage chunk (`choices: []`) when ' +
         '`stream_options.include_usage` is true, then `data: [DONE]`. A failure after the stream started ends it with ' +
-        '`data: {"error":{…}}` and no `[DONE]`. Errors are `{"error":{"message","type","code","param"}}`. Nothing is stored.',
+        '`data: {"error":{…}}` and no `[DONE]`. Errors are `{"error":{"message","type","code","param"}}`. Nothing is stored. ' +
+        `${streamStartDescription} The role chunk is sent when the model answers.`,
       request: { body: jsonBody(chatCompletionRequestSchema(limits)) },
       responses: {
         200: {

@@ -68,6 +68,13 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { 'application/json': { schema } },
 });
 
+/** How every SSE route starts its stream (src/streaming/generation-stream.ts), for the route descriptions. */
+export const streamStartDescription =
+  'The stream starts when the model server answers or, if it has not within KEEPALIVE_SECONDS (a cold model load), ' +
+  'at once with a `: keep-alive` comment, so a proxy in front of this API (nginx, Cloudflare) does not time out; ' +
+  '`X-Model` then names the requested model (the first of an alias chain) and there is no `X-Fallback-Count`. ' +
+  'Errors before the stream starts are JSON errors with their status; after it started, an error event ends the stream.';
+
 export const sseContent = (description: string) => ({
   description,
   content: { 'text/event-stream': { schema: z.string() } },

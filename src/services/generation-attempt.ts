@@ -116,7 +116,7 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
         clearTimeout(headersTimer);
         headersTimer = undefined;
       },
-      onResponseHeaders: markStarted,
+      onAnswerStart: markStarted,
       onStreamFailure: (error) => {
         streamFailure ??= error;
       },

@@ -1,5 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
+import type { ResolvedModel } from '../providers/model-registry.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
 import type { AnswerStart, GenerationOutcome, GenerationSink } from '../services/generation.ts';
 import { createSseStream, sseHeaders } from './sse-stream.ts';
@@ -9,7 +10,10 @@ const noop = () => undefined;
 export interface GenerationStreamOptions {
   /** The client request's signal. */
   signal: AbortSignal;
+  /** KEEPALIVE_SECONDS: the longest silence on the stream, and the longest wait before it starts. */
   keepAliveMs: number;
+  /** The model asked for (the first of its chain): what `X-Model` names when the stream starts before any model answered. */
+  requestedModel: ResolvedModel;
   headers?: Record<string, string>;
   /** Builds the response through the framework so middleware headers (request id, CORS) apply. */
   respond(body: ReadableStream<Uint8Array>, headers: Record<string, string>): Response;
@@ -32,17 +36,32 @@ export interface GenerationStreamOptions {
 }
 
 /**
- * Streams a generation as SSE. Until the upstream has answered nothing is sent, so a failure before
- * then is an ordinary JSON error with its status (thrown from here). Afterwards a failure ends the
- * stream with an `error` event and no `done`. A client that disconnects cancels the upstream call.
- * `X-Model` (and `X-Fallback-Count`) name the model whose answer started the stream.
+ * Streams a generation as SSE. The stream starts when the upstream has answered or, if it has not
+ * within `keepAliveMs`, with the first `: keep-alive` comment: 200 and the headers then go out
+ * without a model answer, so a proxy in front of this API (nginx's 60 s `proxy_read_timeout`,
+ * Cloudflare's 100 s) does not cut a cold model load, which can take a minute before Ollama sends even
+ * its headers. A failure before the stream started is an ordinary JSON error with its status (thrown
+ * from here); after, it ends the stream with an `error` event and no `done`. Retries and fallbacks run
+ * the same either way: the error event comes only when the whole chain failed. A client that
+ * disconnects cancels the upstream call. `X-Model` (and `X-Fallback-Count`) name the model whose
+ * answer started the stream, or the requested model when it started before any answer.
  */
 export async function streamGeneration(options: GenerationStreamOptions): Promise<Response> {
   const clientGone = new AbortController();
+  let markWaitedLong!: () => void;
+  const waitedLong = new Promise<'waited'>((resolve) => {
+    markWaitedLong = () => {
+      resolve('waited');
+    };
+  });
   const sse = createSseStream({
     keepAliveMs: options.keepAliveMs,
     onCancel: () => {
       clientGone.abort();
+    },
+    // The first comment is sent only when nothing was for keepAliveMs: before an answer, that is the early start.
+    onKeepAlive: () => {
+      markWaitedLong();
     },
   });
   let answerStart: AnswerStart | undefined;
@@ -68,7 +87,7 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
   });
   options.runInBackground(settled.then(noop, noop));
 
-  const first = await Promise.race([started, generation.then(() => 'ended' as const)]);
+  const first = await Promise.race([started, waitedLong, generation.then(() => 'ended' as const)]);
   if (first === 'ended') {
     const outcome = await generation;
     if (!outcome.started) {
@@ -98,6 +117,6 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
       }
     }),
   );
-  const start = answerStart ?? (await generation);
+  const start = answerStart ?? { model: options.requestedModel, fallbackCount: 0 };
   return options.respond(sse.readable, { ...sseHeaders, ...options.headers, ...answerHeaders(start) });
 }

@@ -23,6 +23,8 @@ export interface SseStreamOptions {
   keepAliveMs: number;
   /** Called once when the client cancels the body (disconnects). */
   onCancel?: () => void;
+  /** Called after each `: keep-alive` comment is queued (nothing went out for `keepAliveMs`). */
+  onKeepAlive?: () => void;
 }
 
 export const sseHeaders: Record<string, string> = {
@@ -68,6 +70,7 @@ export function createSseStream(options: SseStreamOptions): SseStream {
       if (idleMs >= options.keepAliveMs) {
         enqueue(keepAliveBytes);
         scheduleKeepAlive(options.keepAliveMs);
+        options.onKeepAlive?.();
       } else {
         scheduleKeepAlive(options.keepAliveMs - idleMs);
       }

@@ -30,7 +30,9 @@ export type FakeOllamaFault =
   | { kind: 'error-after-tokens'; after: number; message: string } // `after` chunks, `{"error":…}\n`, end
   | { kind: 'eof-before-done'; after: number } // `after` chunks, then a clean end without the done chunk
   | { kind: 'done-reason-without-done' } // all chunks, final chunk has done_reason:"stop" but done:false
-  | { kind: 'http-error'; status: number; body: string; contentType?: string; headers?: Record<string, string> };
+  | { kind: 'http-error'; status: number; body: string; contentType?: string; headers?: Record<string, string> }
+  // 200 with this content type and body: another server, or a proxy's own page, at Ollama's address
+  | { kind: 'foreign-body'; contentType: string; body: string };
 
 export interface FakeOllamaBehaviour {
   tokens: string[];
@@ -41,6 +43,8 @@ export interface FakeOllamaBehaviour {
   promptEvalCount?: number | undefined;
   /** `| undefined` so that `setBehaviour({ fault: undefined })` can clear it. */
   fault?: FakeOllamaFault | undefined;
+  /** The Content-Type of a streamed answer instead of `application/x-ndjson`; '' sends none. */
+  streamContentType?: string | undefined;
 }
 
 export interface RecordedRequest {
@@ -138,8 +142,10 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
       return;
     }
     if (!(await sleep(b.headerDelayMs))) return;
-    if (fault?.kind === 'http-error') {
-      res.writeHead(fault.status, { 'Content-Type': fault.contentType ?? JSON_CT, ...fault.headers });
+    if (fault?.kind === 'http-error' || fault?.kind === 'foreign-body') {
+      const status = fault.kind === 'http-error' ? fault.status : 200;
+      const headers = fault.kind === 'http-error' ? fault.headers : {};
+      res.writeHead(status, { 'Content-Type': fault.contentType ?? JSON_CT, ...headers });
       res.end(fault.body);
       return;
     }
@@ -206,7 +212,8 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
       }
     }
 
-    res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
+    const contentType = b.streamContentType ?? 'application/x-ndjson';
+    res.writeHead(200, contentType === '' ? {} : { 'Content-Type': contentType });
     res.flushHeaders();
     if (fault?.kind === 'stall-after-headers') return;
     if (!(await sleep(b.firstTokenDelayMs))) return;

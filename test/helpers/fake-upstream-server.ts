@@ -104,6 +104,11 @@ export async function startFakeUpstream(
       res.end(fault.body ?? JSON.stringify(wire.errorBody(fault.status)));
       return;
     }
+    if (fault?.kind === 'foreign-body') {
+      res.writeHead(200, { 'Content-Type': fault.contentType });
+      res.end(fault.body);
+      return;
+    }
     if (fault?.kind === 'stall-before-headers') return;
     const denied = wire.checkAuth(req);
     if (denied) {
@@ -137,7 +142,8 @@ export async function startFakeUpstream(
       return;
     }
 
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache' });
+    const contentType = b.streamContentType ?? 'text/event-stream; charset=utf-8';
+    res.writeHead(200, { ...(contentType === '' ? {} : { 'Content-Type': contentType }), 'Cache-Control': 'no-cache' });
     res.flushHeaders();
     if (fault?.kind === 'stall-after-headers') return;
     if (!(await sleep(b.firstTokenDelayMs))) return;

@@ -13,7 +13,9 @@ export type FakeUpstreamFault =
   | { kind: 'eof-before-done'; after: number } // `after` tokens, then a clean end without the finish
   | { kind: 'error-after-tokens'; after: number; message: string } // `after` tokens, the wire's error event, end
   | { kind: 'no-done-marker' } // everything incl. the finish reason, but not the last marker ([DONE] / message_stop)
-  | { kind: 'http-error'; status: number; body?: string; contentType?: string; headers?: Record<string, string> };
+  | { kind: 'http-error'; status: number; body?: string; contentType?: string; headers?: Record<string, string> }
+  // 200 with this content type and body: another server, or a proxy's own page, at the provider's address
+  | { kind: 'foreign-body'; contentType: string; body: string };
 
 export interface FakeUpstreamBehaviour {
   tokens: string[];
@@ -24,6 +26,8 @@ export interface FakeUpstreamBehaviour {
   usage: boolean;
   /** Write the streamed body in pieces cut at these byte offsets (framing tests); undefined: one write per event. */
   splitAt?: number[] | undefined;
+  /** The Content-Type of a streamed answer instead of the provider's own; '' sends none. */
+  streamContentType?: string | undefined;
   fault?: FakeUpstreamFault | undefined;
 }
 

@@ -34,7 +34,9 @@ describe('classifyUpstreamFailure: the one mapper decides the API error and what
     [502, {}, 'UPSTREAM_ERROR', 'same'],
     [502, { 'content-type': 'text/html' }, 'SERVICE_UNAVAILABLE', 'same'],
     [503, {}, 'SERVICE_UNAVAILABLE', 'same'],
+    [503, { 'content-type': 'text/html' }, 'SERVICE_UNAVAILABLE', 'same'],
     [504, {}, 'TIMEOUT', 'same'],
+    [504, { 'content-type': 'text/html; charset=utf-8' }, 'TIMEOUT', 'same'],
     [529, {}, 'SERVICE_UNAVAILABLE', 'same'],
   ] as const)('status %s %j → %s, retry %s', (status, headers, code, retry) => {
     const failure = classifyUpstreamFailure(apiError(status, headers));

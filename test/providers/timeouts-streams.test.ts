@@ -95,12 +95,13 @@ describe('time to first token (case 6)', () => {
         OPENAI_FIRST_TOKEN_TIMEOUT_SECONDS: '0.15',
         ANTHROPIC_FIRST_TOKEN_TIMEOUT_SECONDS: '0.15',
       },
-      openai: { fault: { kind: 'stall-after-headers' } },
+      // OpenAI's role chunk, then silence.
+      openai: { fault: { kind: 'stall-after-tokens', after: 0 } },
       anthropic: { firstTokenDelayMs: 400, tokens: ['late', ' but', ' here'] },
     });
     const response = await app.post('/api/chat/stream', { message: 'Hi', model: 'smart' });
     expect(response.status).toBe(200);
-    // The stream started with the first model's headers; the done event names the model that answered.
+    // The stream started with the first model's first event; the done event names the model that answered.
     expect(response.headers.get('x-model')).toBe('openai/gpt-4o-mini');
     const events = await readSse(response);
     expect(tokensOf(events)).toEqual(['late', ' but', ' here']);

@@ -101,6 +101,25 @@ describe('tunnel and proxy pages', () => {
       code: 'SERVICE_UNAVAILABLE',
       status: 503,
     },
+    {
+      name: "a proxy's own 503 page",
+      fault: { kind: 'http-error', status: 503, body: '<html>Service Temporarily Unavailable</html>', contentType: 'text/html' },
+      cause: /web page.*tunnel or proxy/,
+      code: 'SERVICE_UNAVAILABLE',
+      status: 503,
+    },
+    {
+      name: "a proxy's 504 page when the model server took too long (nginx's proxy_read_timeout)",
+      fault: {
+        kind: 'http-error',
+        status: 504,
+        body: '<html><head><title>504 Gateway Time-out</title></head><body><center>nginx</center></body></html>',
+        contentType: 'text/html',
+      },
+      cause: /gave up waiting.*tunnel or proxy/,
+      code: 'TIMEOUT',
+      status: 504,
+    },
   ];
 
   for (const page of pages) {
@@ -113,7 +132,9 @@ describe('tunnel and proxy pages', () => {
         const body = (await response.json()) as { error: string; code: string };
         expect(body.code).toBe(page.code ?? 'UPSTREAM_ERROR');
         expect(body.error).toMatch(page.cause);
-        expect(JSON.stringify(body)).not.toMatch(/ngrok-free|ERR_NGROK|<html|Cloudflare Access|Authorization Required/);
+        expect(JSON.stringify(body)).not.toMatch(
+          /ngrok-free|ERR_NGROK|<html|Cloudflare Access|Authorization Required|Gateway Time-out/,
+        );
         const [assistant] = await app.query<{ content: string; status: string }>(
           "select content, status from messages where role = 'assistant'",
         );

@@ -87,7 +87,8 @@ export function describeChatAbort(createHarness: CreateHarness): void {
     });
 
     it('cancels the upstream and stores an empty aborted answer when the client leaves before the first token', async () => {
-      const app = await start({ ollama: { tokens: ['never'], firstTokenDelayMs: 2000 } });
+      // The stream starts after KEEPALIVE_SECONDS without an answer: the client has its 200 and leaves.
+      const app = await start({ env: { KEEPALIVE_SECONDS: '0.1' }, ollama: { tokens: ['never'], firstTokenDelayMs: 2000 } });
       const controller = new AbortController();
       const response = await app.post('/api/chat/stream', { message: 'Slow start' }, { signal: controller.signal });
       expect(response.status).toBe(200);

@@ -176,7 +176,8 @@ export function describeChatUpstreamErrors(createHarness: CreateHarness): void {
 
       it(`${route}: answers 504 TIMEOUT when Ollama sends no headers within FIRST_TOKEN_TIMEOUT_SECONDS, and closes the socket`, async () => {
         const app = await start({
-          env: { FIRST_TOKEN_TIMEOUT_SECONDS: '0.3' },
+          // A limit shorter than KEEPALIVE_SECONDS: the stream has not started, so the error is JSON.
+          env: { FIRST_TOKEN_TIMEOUT_SECONDS: '0.3', KEEPALIVE_SECONDS: '5' },
           ollama: { fault: { kind: 'stall-before-headers' } },
         });
         const startedAt = Date.now();
@@ -189,9 +190,9 @@ export function describeChatUpstreamErrors(createHarness: CreateHarness): void {
   });
 
   describe('upstream failures after the answer started', () => {
-    it('/api/chat/stream: sends 200, then an SSE TIMEOUT error when Ollama sends headers but no token', async () => {
+    it('/api/chat/stream: sends 200 after KEEPALIVE_SECONDS, then an SSE TIMEOUT error when Ollama sends headers but no token', async () => {
       const app = await start({
-        env: { FIRST_TOKEN_TIMEOUT_SECONDS: '0.3' },
+        env: { FIRST_TOKEN_TIMEOUT_SECONDS: '0.3', KEEPALIVE_SECONDS: '0.1' },
         ollama: { fault: { kind: 'stall-after-headers' } },
       });
       await expectStreamError(await app.post('/api/chat/stream', { message: 'Hi' }), 'TIMEOUT', []);

@@ -1,0 +1,4 @@
+import { describeStreamEarlyStart } from '../suites/stream-early-start.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeStreamEarlyStart(createWorkersHarness);

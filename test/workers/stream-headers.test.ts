@@ -1,0 +1,4 @@
+import { describeStreamHeaders } from '../suites/stream-headers.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeStreamHeaders(createWorkersHarness);
