@@ -2,13 +2,18 @@ import type { AccountService } from './auth/account-service.ts';
 import type { ApiKeyService } from './auth/api-key-service.ts';
 import type { Caller } from './auth/caller.ts';
 import type { CredentialResolver } from './auth/credential-resolver.ts';
+import type { Context } from 'hono';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './db/conversation-store.ts';
 import type { Database } from './db/database.ts';
+import type { UsageStore } from './db/usage-store.ts';
 import type { Logger } from './logger.ts';
+import type { ApiMetrics } from './observability/metrics.ts';
+import type { RequestRecord } from './observability/request-record.ts';
 import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
+import type { GenerationService } from './services/generation-service.ts';
 
 /** What an entry file builds and hands to createApp. */
 export interface AppDependencies {
@@ -22,6 +27,13 @@ export interface AppDependencies {
   hasExecutionContext?: boolean;
   /** The fetch for this API's own outbound calls that are not model calls (an identity provider's JWKS). */
   fetch?: typeof fetch;
+  /**
+   * The client's address as the runtime knows it (the socket's peer; on Workers `CF-Connecting-IP`): who
+   * the limits count a request without a credential for. `X-Forwarded-For` replaces it with TRUST_PROXY.
+   */
+  clientAddress?: (c: Context) => string | undefined;
+  /** False on Workers, where each isolate would only count itself: /metrics is 404 there. */
+  metrics?: boolean;
 }
 
 export interface Services {
@@ -34,6 +46,12 @@ export interface Services {
   credentials: CredentialResolver;
   accounts: AccountService;
   apiKeys: ApiKeyService;
+  generations: GenerationService;
+  usage: UsageStore;
+  /** Undefined where metrics are not served (Workers). */
+  metrics: ApiMetrics | undefined;
+  /** The address the limits count an anonymous caller by. */
+  clientAddress: (c: Context) => string | undefined;
   now: () => Date;
 }
 
@@ -46,5 +64,7 @@ export interface AppEnv {
     caller: Caller;
     /** Per request: hands work to the runtime so it outlives the response (waitUntil on Workers). */
     runInBackground: RunInBackground;
+    /** What the access log writes about this request besides its status. */
+    requestRecord: RequestRecord;
   };
 }

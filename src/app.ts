@@ -8,12 +8,17 @@ import { CredentialResolver } from './auth/credential-resolver.ts';
 import { createJwtVerifier } from './auth/jwt-verifier.ts';
 import { ConversationStore } from './db/conversation-store.ts';
 import { IdentityStore } from './db/identity-store.ts';
+import { LimitStore } from './db/limit-store.ts';
+import { UsageStore } from './db/usage-store.ts';
 import { AppError } from './errors/app-error.ts';
 import { handleError, handleNotFound } from './errors/error-handler.ts';
+import { Limiter } from './limits/limiter.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { corsFor } from './middleware/cors.ts';
 import { requireJsonBody } from './middleware/require-json.ts';
 import { secureHeadersFor } from './middleware/secure-headers.ts';
+import { accessLog } from './observability/access-log.ts';
+import { ApiMetrics } from './observability/metrics.ts';
 import { registerAuthRoutes } from './routes/auth.ts';
 import { registerChatRoutes } from './routes/chat.ts';
 import { registerCompatRoutes } from './routes/compat.ts';
@@ -21,11 +26,17 @@ import { registerGenerateRoutes } from './routes/generate.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHistoryRoutes } from './routes/history.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { securitySchemes } from './routes/protected-route.ts';
+import { registerUsageRoutes } from './routes/usage.ts';
 import { backgroundRunner } from './runtime/background.ts';
+import { clientAddressResolver } from './runtime/client-address.ts';
 import { ChatService } from './services/chat-service.ts';
+import { GenerationEvents } from './services/generation-events.ts';
+import { GenerationService } from './services/generation-service.ts';
+import { usageRecorder } from './usage/usage-recorder.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
   const now = dependencies.clock ?? (() => new Date());
@@ -41,17 +52,31 @@ function buildServices(dependencies: AppDependencies): Services {
     },
     dependencies.fetch,
   );
+  const { registry } = dependencies;
+  const chat = new ChatService({ config, store, registry, logger, now });
+  const usage = new UsageStore(dependencies.database);
+  const limiter = new Limiter(config, new LimitStore(dependencies.database));
+  const metrics = dependencies.metrics === false ? undefined : new ApiMetrics();
+  // The one settled event of every generation: the usage ledger, the limits and the metrics listen to it.
+  const events = new GenerationEvents(logger);
+  events.onSettled(usageRecorder(usage, logger));
+  events.onSettled((event) => limiter.settle(event));
+  metrics?.subscribe(events);
   return {
     config,
     database: dependencies.database,
-    registry: dependencies.registry,
+    registry,
     logger,
     store,
     now,
-    chat: new ChatService({ config, store, registry: dependencies.registry, logger, now }),
+    chat,
     credentials: new CredentialResolver({ config, store: identities, jwt, now }),
     accounts: new AccountService({ config, store: identities, now }),
-    apiKeys: new ApiKeyService({ store: identities, registry: dependencies.registry, now }),
+    apiKeys: new ApiKeyService({ store: identities, registry, now }),
+    generations: new GenerationService({ config, chat, limiter, events, now, services: { config, registry, logger } }),
+    usage,
+    metrics,
+    clientAddress: clientAddressResolver(config.TRUST_PROXY, dependencies.clientAddress),
   };
 }
 
@@ -84,6 +109,8 @@ export function createApp(dependencies: AppDependencies) {
     c.set('runInBackground', backgroundRunner(c, services.logger, hasExecutionContext));
     await next();
   });
+  app.use(accessLog);
+  if (services.metrics) app.use(services.metrics.middleware);
   app.use(secureHeadersFor(config.CORS_ORIGINS !== undefined));
   // CORS before authentication: preflights are answered without a credential, and 401s carry CORS headers.
   app.use(corsFor(config.CORS_ORIGINS));
@@ -100,6 +127,8 @@ export function createApp(dependencies: AppDependencies) {
   registerModelRoutes(app);
   registerOpenAiRoutes(app, limits);
   registerHealthRoutes(app);
+  registerUsageRoutes(app);
+  registerMetricsRoutes(app);
 
   app.onError(handleError);
   app.notFound(handleNotFound);

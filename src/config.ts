@@ -71,6 +71,13 @@ export const configSchema = z.object({
     .regex(/^[!#$%&'*+.^`|~\w-]+$/, 'must be a header name')
     .optional(),
   CORS_ORIGINS: originList.optional(),
+  // Limits and usage (API.md); names and defaults from the chat service this project takes over.
+  RATE_LIMIT_ENABLED: booleanFlag.default(false),
+  RATE_LIMIT_REQUESTS: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  RATE_LIMIT_STREAMS: z.coerce.number().int().min(1).max(100_000).default(2),
+  RATE_LIMIT_TOKENS_PER_DAY: z.coerce.number().int().min(0).max(1_000_000_000_000).default(0),
+  TRUST_PROXY: booleanFlag.default(false),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & {

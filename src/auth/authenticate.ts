@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import type { AppEnv } from '../app-env.ts';
 import { AppError } from '../errors/app-error.ts';
-import { anonymousCaller, localCaller, type Caller } from './caller.ts';
+import { anonymousCaller, localCaller, metricsCaller, type Caller } from './caller.ts';
 import type { CredentialResult } from './credential-resolver.ts';
 import { isCrossSiteCookieRequest } from './csrf.ts';
 import { isPublicRoute } from './public-routes.ts';
@@ -53,7 +53,14 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('caller', anonymousCaller);
     return next();
   }
-  const { config } = c.var.services;
+  const { config, credentials } = c.var.services;
+  if (c.req.path === '/metrics' && config.METRICS_TOKEN !== undefined) {
+    // A scraper's token opens the metrics and nothing else; no other credential does while it is set.
+    const token = bearerToken(c.req.header('authorization'));
+    if (token === undefined || !(await credentials.isMetricsToken(token))) throw unauthorized('METRICS_TOKEN is required');
+    c.set('caller', metricsCaller);
+    return next();
+  }
   const result = await presentedCredential(c);
   let caller: Caller;
   if (result?.outcome === 'caller') {

@@ -1,7 +1,7 @@
 import { ADMIN_USER_ID, LOCAL_USER_ID, type KeyLimits, type UserRole } from '../db/auth-schema.ts';
 
 /** How the caller proved who it is (`auth` in GET /api/auth/me). */
-export type AuthMethod = 'none' | 'api_key' | 'session' | 'jwt' | 'admin_key';
+export type AuthMethod = 'none' | 'api_key' | 'session' | 'jwt' | 'admin_key' | 'metrics_token';
 
 /** Who makes the request, set on the context by the one authentication middleware; routes read it. */
 export interface Caller {
@@ -27,6 +27,9 @@ export const localCaller: Caller = { ...base, userId: LOCAL_USER_ID, role: 'admi
 
 /** The `ADMIN_API_KEY` bearer. */
 export const adminKeyCaller: Caller = { ...base, userId: ADMIN_USER_ID, role: 'admin', method: 'admin_key' };
+
+/** GET /metrics with the METRICS_TOKEN bearer: may read the metrics, nothing else. */
+export const metricsCaller: Caller = { ...base, userId: '', role: 'user', method: 'metrics_token' };
 
 /** A request on a public route that brought no usable credential. */
 export const anonymousCaller: Caller = { ...base, userId: '', role: 'user', method: 'none' };

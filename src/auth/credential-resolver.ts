@@ -34,11 +34,18 @@ const isExpired = (expiresAt: string | null, now: Date) => expiresAt !== null &&
 export class CredentialResolver {
   private readonly dependencies: ResolverDependencies;
   private readonly adminDigest: Promise<Uint8Array> | undefined;
+  private readonly metricsDigest: Promise<Uint8Array> | undefined;
 
   constructor(dependencies: ResolverDependencies) {
     this.dependencies = dependencies;
-    const adminKey = dependencies.config.ADMIN_API_KEY;
+    const { ADMIN_API_KEY: adminKey, METRICS_TOKEN: metricsToken } = dependencies.config;
     this.adminDigest = adminKey === undefined ? undefined : sha256(adminKey);
+    this.metricsDigest = metricsToken === undefined ? undefined : sha256(metricsToken);
+  }
+
+  /** True when `secret` is METRICS_TOKEN (compared in constant time after hashing). */
+  async isMetricsToken(secret: string): Promise<boolean> {
+    return this.metricsDigest !== undefined && constantTimeEqual(await sha256(secret), await this.metricsDigest);
   }
 
   async resolve(secret: string, source: CredentialSource): Promise<CredentialResult> {

@@ -1,5 +1,6 @@
 import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { apiKeys, sessions, users } from './auth-schema.ts';
+import { limitCounters, streamLeases, usage, usageDaily } from './usage-schema.ts';
 
 export const messageRoles = ['user', 'assistant', 'system'] as const;
 export const messageStatuses = ['complete', 'aborted', 'error'] as const;
@@ -65,4 +66,15 @@ export const conversationCounts = sqliteTable('conversation_counts', {
   conversationCount: integer('conversation_count').notNull().default(0),
 });
 
-export const schema = { conversations, messages, conversationCounts, users, sessions, apiKeys };
+export const schema = {
+  conversations,
+  messages,
+  conversationCounts,
+  users,
+  sessions,
+  apiKeys,
+  usage,
+  usageDaily,
+  limitCounters,
+  streamLeases,
+};

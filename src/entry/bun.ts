@@ -5,11 +5,12 @@ import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 /** The part of Bun's API this entry uses (bun-types is not installed: Bun comes from npm for CI). */
 interface BunServer {
   readonly port: number;
+  requestIP(request: Request): { address: string } | null;
   stop(closeActiveConnections?: boolean): Promise<void>;
 }
 declare const Bun: {
   serve(options: {
-    fetch(request: Request, server: unknown): Response | Promise<Response>;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
     port: number;
     hostname: string;
     idleTimeout: number;
@@ -26,9 +27,13 @@ const idleTimeoutSeconds = 120;
 async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env);
   const { config, logger, database } = dependencies;
-  const app = createApp(dependencies);
+  const app = createApp({
+    ...dependencies,
+    clientAddress: (c) => (c.env as { clientAddress?: string } | undefined)?.clientAddress,
+  });
   const server = Bun.serve({
-    fetch: (request) => app.fetch(request),
+    // The client's address goes to the app as its env (Hono's getConnInfo for Bun is deprecated in hono/bun).
+    fetch: (request, server) => app.fetch(request, { clientAddress: server.requestIP(request)?.address }),
     port: config.PORT,
     hostname: config.HOST,
     idleTimeout: Math.max(idleTimeoutSeconds, Math.ceil(config.KEEPALIVE_SECONDS * 2)),

@@ -11,7 +11,7 @@ declare const Deno: {
   env: { toObject(): Record<string, string> };
   serve(
     options: { port: number; hostname: string; onListen?: (address: { port: number }) => void },
-    handler: (request: Request) => Response | Promise<Response>,
+    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
   ): DenoServer;
   addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void;
   exit(code: number): never;
@@ -20,7 +20,10 @@ declare const Deno: {
 async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(Deno.env.toObject());
   const { config, logger, database } = dependencies;
-  const app = createApp(dependencies);
+  const app = createApp({
+    ...dependencies,
+    clientAddress: (c) => (c.env as { clientAddress?: string } | undefined)?.clientAddress,
+  });
   const server = Deno.serve(
     {
       port: config.PORT,
@@ -33,7 +36,8 @@ async function main(): Promise<void> {
         });
       },
     },
-    (request) => app.fetch(request),
+    // The client's address goes to the app as its env (Hono's getConnInfo for Deno is deprecated in hono/deno).
+    (request, info) => app.fetch(request, { clientAddress: info.remoteAddr.hostname }),
   );
   const shutdown = (signal: string) => {
     logger.info('shutting down', { signal });

@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+import { nodeClientAddress } from './node-client-address.ts';
 import { createNodeFetch } from './node-fetch.ts';
 import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 
@@ -10,7 +11,7 @@ const keepAliveTimeoutMs = 100_000;
 async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env, { fetch: createNodeFetch() });
   const { config, logger, database } = dependencies;
-  const app = createApp(dependencies);
+  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (address) => {
     logger.info('listening', {
       url: `http://${config.HOST}:${String(address.port)}`,

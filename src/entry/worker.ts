@@ -27,6 +27,10 @@ export function createWorkerApp(env: WorkerEnv): App {
     registry: buildModelRegistry(config, { logger, fetch: workerFetch }),
     logger,
     hasExecutionContext: true,
+    // Cloudflare sets it at its edge; a client cannot forge it there.
+    clientAddress: (c) => c.req.header('cf-connecting-ip'),
+    // Each isolate would only count its own requests (README "Operations").
+    metrics: false,
   });
 }
 

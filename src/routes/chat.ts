@@ -11,12 +11,9 @@ import {
   streamStartDescription,
   type InputLimits,
 } from '../schemas/common.ts';
-import { answerHeaders } from '../services/answer-headers.ts';
-import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
-import type { PreparedTurn } from '../services/chat-service.ts';
-import { streamGeneration } from '../streaming/generation-stream.ts';
+import type { GenerationOutcome } from '../services/generation.ts';
+import { generationContext, runWhole, streamAnswer } from './generation-response.ts';
 
-const noop = () => undefined;
 const usageOf = (outcome: GenerationOutcome) => ({ input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens });
 
 const conflictResponse = {
@@ -40,17 +37,9 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       responses: { 200: jsonContent(chatResponseSchema, 'The answer'), 409: conflictResponse, ...errorResponses },
     }),
     async (c) => {
-      const { chat } = c.var.services;
-      const turn = await chat.begin(c.var.caller, c.req.valid('json'));
-      const settled = runGeneration(chat.generationInput(turn, c.req.raw.signal)).then(async (outcome) => {
-        await chat.finish(turn, outcome);
-        return outcome;
-      });
-      // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
-      // final write alive (RELIABILITY.md pitfall 3). A failure still reaches onError through the await.
-      c.var.runInBackground(settled.then(noop, noop));
-      const outcome = await settled;
-      if (outcome.error) throw outcome.error;
+      const generation = await c.var.services.generations.chat(generationContext(c, false), c.req.valid('json'));
+      const { turn } = generation;
+      const outcome = await runWhole(c, generation);
       return c.json(
         {
           conversation_id: turn.conversationId,
@@ -62,7 +51,6 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
           timestamp: c.var.services.now().toISOString(),
         },
         200,
-        answerHeaders(outcome),
       );
     },
   );
@@ -83,17 +71,11 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       responses: { 200: sseContent('The answer as SSE'), 409: conflictResponse, ...errorResponses },
     }),
     async (c) => {
-      const { chat, config, logger } = c.var.services;
-      const turn: PreparedTurn = await chat.begin(c.var.caller, c.req.valid('json'));
-      return streamGeneration({
-        signal: c.req.raw.signal,
-        keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
-        requestedModel: turn.route.model,
+      const generation = await c.var.services.generations.chat(generationContext(c, true), c.req.valid('json'));
+      const { turn } = generation;
+      return streamAnswer(c, generation, {
         headers: { 'X-Conversation-Id': turn.conversationId },
-        respond: (stream, headers) => c.body(stream, 200, headers),
-        run: (sink, signal) => runGeneration(chat.generationInput(turn, signal), sink),
         tokenEvent: (text) => ({ token: text }),
-        settle: (outcome) => chat.finish(turn, outcome),
         doneEvents: (outcome) => [
           {
             done: true,
@@ -104,8 +86,6 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
             usage: usageOf(outcome),
           },
         ],
-        runInBackground: c.var.runInBackground,
-        logger,
       });
     },
   );

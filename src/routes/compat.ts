@@ -10,7 +10,7 @@ import {
   type InputLimits,
 } from '../schemas/common.ts';
 import { askRequestSchema, legacyGenerateRequestSchema, shortGenerateRequestSchema } from '../schemas/generate.ts';
-import { generateWhole, streamStateless } from './generate.ts';
+import { generateWhole, streamStateless } from './generation-response.ts';
 
 const tags = ['Compatibility'];
 

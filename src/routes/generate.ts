@@ -1,6 +1,5 @@
 import { protectedRoute } from './protected-route.ts';
 import { type OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import {
   errorResponses,
@@ -11,42 +10,7 @@ import {
   type InputLimits,
 } from '../schemas/common.ts';
 import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
-import { answerHeaders } from '../services/answer-headers.ts';
-import { runGeneration } from '../services/generation.ts';
-import { statelessGeneration, type StatelessRequest } from '../services/stateless-generation.ts';
-import { streamGeneration, type GenerationStreamOptions } from '../streaming/generation-stream.ts';
-
-/** How a stateless route frames its stream. */
-export type StatelessStreamEvents = Pick<
-  GenerationStreamOptions,
-  'startEvent' | 'tokenEvent' | 'doneEvents' | 'endOfStream' | 'errorEvent'
->;
-
-/** Runs a stateless generation to the end and sets the headers naming the model; throws its error, if any, for onError. */
-export async function generateWhole(c: Context<AppEnv>, request: StatelessRequest) {
-  const { input } = statelessGeneration(c.var.services, c.var.caller, request);
-  const outcome = await runGeneration(input(c.req.raw.signal));
-  if (outcome.error) throw outcome.error;
-  for (const [name, value] of Object.entries(answerHeaders(outcome))) c.header(name, value);
-  return { model: outcome.model, outcome };
-}
-
-/** Streams a stateless generation as SSE with the given event shapes. */
-export function streamStateless(c: Context<AppEnv>, request: StatelessRequest, events: StatelessStreamEvents): Promise<Response> {
-  const { config, logger } = c.var.services;
-  const { route, input } = statelessGeneration(c.var.services, c.var.caller, request);
-  return streamGeneration({
-    signal: c.req.raw.signal,
-    keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
-    requestedModel: route.model,
-    respond: (stream, headers) => c.body(stream, 200, headers),
-    run: (sink, signal) => runGeneration(input(signal), sink),
-    settle: async () => {},
-    runInBackground: c.var.runInBackground,
-    logger,
-    ...events,
-  });
-}
+import { generateWhole, streamStateless } from './generation-response.ts';
 
 export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
   app.openapi(

@@ -14,7 +14,7 @@ import type { GenerationOutcome } from '../services/generation.ts';
 import type { ConversationMessage } from '../services/model-prompt.ts';
 import type { StatelessRequest } from '../services/stateless-generation.ts';
 import { openAiErrorBody } from '../errors/openai-error.ts';
-import { generateWhole, streamStateless } from './generate.ts';
+import { generateWhole, streamStateless } from './generation-response.ts';
 import { listModelsTimeoutMs } from './models.ts';
 
 const tags = ['OpenAI-compatible'];

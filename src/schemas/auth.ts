@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { userRoles, type UserRow } from '../db/auth-schema.ts';
 
-export const authMethods = ['session', 'api_key', 'jwt', 'admin_key', 'none'] as const;
+export const authMethods = ['session', 'api_key', 'jwt', 'admin_key', 'none', 'metrics_token'] as const;
 
 export const userSchema = z
   .object({

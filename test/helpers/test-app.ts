@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.ts';
 import type { AppDependencies } from '../../src/app-env.ts';
 import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts';
+import { nodeClientAddress } from '../../src/entry/node-client-address.ts';
 import { createNodeFetch } from '../../src/entry/node-fetch.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
@@ -49,7 +50,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The upstream fetch `npm start` uses (src/entry/node.ts), so the Node suites test it.
     { fetch: createNodeFetch() },
   );
-  const app = createApp(dependencies);
+  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       resolve(started);

@@ -1,0 +1,119 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from './database.ts';
+import { usage, usageDaily, type NewUsageRow } from './usage-schema.ts';
+
+export const usageGroupings = ['model', 'day', 'key', 'user'] as const;
+export type UsageGrouping = (typeof usageGroupings)[number];
+
+export interface UsageTotals {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+export interface UsageReportRow extends UsageTotals {
+  /** The model, day (YYYY-MM-DD), key id or user id; null for calls made without a key when grouped by key. */
+  group: string | null;
+}
+
+export interface UsageQuery {
+  /** Inclusive, ISO 8601 UTC. */
+  from: string;
+  /** Exclusive. */
+  to: string;
+  groupBy: UsageGrouping;
+  /** Only this user's usage; undefined: everyone's (admins). */
+  userId: string | undefined;
+}
+
+const dayMs = 86_400_000;
+const startOfDay = (time: number) => Math.floor(time / dayMs) * dayMs;
+const isoDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/** The column each grouping sums by, in `usage` and in `usage_daily`. */
+const rawGroup: Record<UsageGrouping, SQL> = {
+  model: sql`${usage.model}`,
+  day: sql`substr(${usage.createdAt}, 1, 10)`,
+  key: sql`${usage.keyId}`,
+  user: sql`${usage.userId}`,
+};
+const dailyGroup: Record<UsageGrouping, SQL> = {
+  model: sql`${usageDaily.model}`,
+  day: sql`${usageDaily.day}`,
+  key: sql`nullif(${usageDaily.keyId}, '')`,
+  user: sql`${usageDaily.userId}`,
+};
+
+/** Writes the usage ledger and reads reports from it. */
+export class UsageStore {
+  private readonly database: Database;
+
+  constructor(database: Database) {
+    this.database = database;
+  }
+
+  /** Records one generation; keyed by its id, so a retried write stores it once (the daily sum follows by trigger). */
+  async record(row: NewUsageRow): Promise<void> {
+    await this.database.drizzle.insert(usage).values(row).onConflictDoNothing();
+  }
+
+  /**
+   * Sums over [from, to): whole UTC days from `usage_daily`, the partial days at either edge from `usage`
+   * (by its created_at indexes), so a month over a million generations reads some thousand rows.
+   */
+  async report(query: UsageQuery): Promise<{ rows: UsageReportRow[]; totals: UsageTotals }> {
+    const from = Date.parse(query.from);
+    const to = Date.parse(query.to);
+    const firstWholeDay = from === startOfDay(from) ? from : startOfDay(from) + dayMs;
+    const endOfWholeDays = startOfDay(to);
+    const parts: SQL[] = [];
+    const rawPart = (start: number, end: number) => {
+      const owner = query.userId === undefined ? sql`` : sql` and ${usage.userId} = ${query.userId}`;
+      parts.push(sql`select ${rawGroup[query.groupBy]} as grp, count(*) as requests, coalesce(sum(${usage.inputTokens}), 0) as input_tokens,
+        coalesce(sum(${usage.outputTokens}), 0) as output_tokens, coalesce(sum(${usage.costUsd}), 0) as cost_usd
+        from ${usage} where ${usage.createdAt} >= ${new Date(start).toISOString()} and ${usage.createdAt} < ${new Date(end).toISOString()}${owner}
+        group by grp`);
+    };
+    if (firstWholeDay >= endOfWholeDays) {
+      rawPart(from, to);
+    } else {
+      if (from < firstWholeDay) rawPart(from, firstWholeDay);
+      const owner = query.userId === undefined ? sql`` : sql` and ${usageDaily.userId} = ${query.userId}`;
+      parts.push(sql`select ${dailyGroup[query.groupBy]} as grp, sum(${usageDaily.requests}) as requests, sum(${usageDaily.inputTokens}) as input_tokens,
+        sum(${usageDaily.outputTokens}) as output_tokens, sum(${usageDaily.costUsd}) as cost_usd
+        from ${usageDaily} where ${usageDaily.day} >= ${isoDay(firstWholeDay)} and ${usageDaily.day} < ${isoDay(endOfWholeDays)}${owner}
+        group by grp`);
+      if (endOfWholeDays < to) rawPart(endOfWholeDays, to);
+    }
+    const union = sql.join(parts, sql` union all `);
+    const rows = await this.database.drizzle.all<{
+      grp: string | null;
+      requests: number;
+      input_tokens: number;
+      output_tokens: number;
+      cost_usd: number;
+    }>(sql`select grp, sum(requests) as requests, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
+      sum(cost_usd) as cost_usd from (${union}) group by grp order by requests desc, grp`);
+    const report = rows.map((row) => ({
+      group: row.grp,
+      requests: row.requests,
+      input_tokens: row.input_tokens,
+      output_tokens: row.output_tokens,
+      cost_usd: roundCost(row.cost_usd),
+    }));
+    const totals = report.reduce(
+      (sum, row) => ({
+        requests: sum.requests + row.requests,
+        input_tokens: sum.input_tokens + row.input_tokens,
+        output_tokens: sum.output_tokens + row.output_tokens,
+        cost_usd: sum.cost_usd + row.cost_usd,
+      }),
+      { requests: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
+    );
+    return { rows: report, totals: { ...totals, cost_usd: roundCost(totals.cost_usd) } };
+  }
+}
+
+/** Costs are summed in floating point; rounded to a billionth of a dollar so sums read the same however they were added. */
+const roundCost = (value: number) => Math.round(value * 1e9) / 1e9;
