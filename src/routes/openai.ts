@@ -131,23 +131,28 @@ export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimi
           choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
           ...(withUsage ? { usage: null } : {}),
         });
-        return streamStateless(c, request, {
-          startEvent: (start) => {
-            model = start.model.id;
-            return chunk({ role: 'assistant', content: '' }, null);
+        return streamStateless(
+          c,
+          request,
+          {
+            startEvent: (start) => {
+              model = start.model.id;
+              return chunk({ role: 'assistant', content: '' }, null);
+            },
+            tokenEvent: (text) => chunk({ content: text }, null),
+            doneEvents: (outcome) => {
+              model = outcome.model.id;
+              const finish = chunk({}, finishReasonOf(outcome));
+              if (!withUsage) return [finish];
+              return [finish, { id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(outcome) }];
+            },
+            endOfStream: '[DONE]',
+            errorEvent: openAiErrorBody,
           },
-          tokenEvent: (text) => chunk({ content: text }, null),
-          doneEvents: (outcome) => {
-            model = outcome.model.id;
-            const finish = chunk({}, finishReasonOf(outcome));
-            if (!withUsage) return [finish];
-            return [finish, { id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(outcome) }];
-          },
-          endOfStream: '[DONE]',
-          errorEvent: openAiErrorBody,
-        });
+          body.user ?? undefined,
+        );
       }
-      const { model, outcome } = await generateWhole(c, request);
+      const { model, outcome } = await generateWhole(c, request, body.user ?? undefined);
       return c.json(
         {
           id,

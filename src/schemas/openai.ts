@@ -45,6 +45,7 @@ export const chatCompletionRequestSchema = (limits: InputLimits) =>
       tools: z.array(z.unknown()).max(0, unsupported('tools')).nullish(),
       tool_choice: z.literal('none', unsupported('tool_choice')).nullish(),
       response_format: z.object({ type: z.literal('text', unsupported('response_format other than text')) }).nullish(),
+      user: z.string().max(256).nullish().openapi({ description: 'The end user, recorded with the usage' }),
     })
     .openapi('ChatCompletionRequest', {
       description:

@@ -8,6 +8,7 @@ import type { AppDependencies } from '../../src/app-env.ts';
 import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts';
 import { nodeClientAddress } from '../../src/entry/node-client-address.ts';
 import { createNodeFetch } from '../../src/entry/node-fetch.ts';
+import { createLogger } from '../../src/logger.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
 export interface TestApp {
@@ -33,6 +34,8 @@ export interface TestAppOptions {
   ollama?: Partial<FakeOllamaBehaviour>;
   /** Use this Ollama URL instead of starting a fake (e.g. a refused port). */
   ollamaUrl?: string;
+  /** Receives every log line at `info` and above (LOG_LEVEL is ignored then). */
+  log?: (line: string) => void;
 }
 
 /** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
@@ -50,6 +53,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The upstream fetch `npm start` uses (src/entry/node.ts), so the Node suites test it.
     { fetch: createNodeFetch() },
   );
+  if (options.log) dependencies.logger = createLogger('info', options.log);
   const app = createApp({ ...dependencies, clientAddress: nodeClientAddress });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
