@@ -5,6 +5,7 @@ import type { Logger } from './logger.ts';
 import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
+import type { ImageFetcher } from './services/image-fetch.ts';
 
 /** What an entry file builds and hands to createApp. */
 export interface AppDependencies {
@@ -16,6 +17,11 @@ export interface AppDependencies {
   clock?: () => Date;
   /** True on Workers: work that must outlive the response goes to `executionCtx.waitUntil`. */
   hasExecutionContext?: boolean;
+  /**
+   * The fetch for images this API fetches for clients (https `image_url`s for Ollama); the runtime's
+   * by default. The Node entry passes one that refuses private addresses when it connects.
+   */
+  imageFetch?: typeof fetch;
 }
 
 export interface Services {
@@ -26,6 +32,8 @@ export interface Services {
   store: ConversationStore;
   chat: ChatService;
   now: () => Date;
+  /** Fetches a client's https image under the SSRF rules (image-fetch.ts). */
+  fetchImage: ImageFetcher;
 }
 
 /** The one Hono environment type: services are put on the context by createApp. */

@@ -16,11 +16,14 @@ import { registerModelRoutes } from './routes/models.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { ChatService } from './services/chat-service.ts';
+import { createImageFetcher } from './services/image-fetch.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
   const now = dependencies.clock ?? (() => new Date());
   const store = new ConversationStore(dependencies.database);
   const { logger } = dependencies;
+  const imageFetch = dependencies.imageFetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchImage = createImageFetcher(imageFetch);
   return {
     config: dependencies.config,
     database: dependencies.database,
@@ -28,7 +31,8 @@ function buildServices(dependencies: AppDependencies): Services {
     logger,
     store,
     now,
-    chat: new ChatService({ config: dependencies.config, store, registry: dependencies.registry, logger, now }),
+    fetchImage,
+    chat: new ChatService({ config: dependencies.config, store, registry: dependencies.registry, logger, now, fetchImage }),
   };
 }
 

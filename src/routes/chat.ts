@@ -3,12 +3,32 @@ import type { AppEnv } from '../app-env.ts';
 import { chatRequestSchema, chatResponseSchema } from '../schemas/chat.ts';
 import { errorResponses, errorSchema, jsonBody, jsonContent, sseContent, type InputLimits } from '../schemas/common.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
+import type { MessageRow } from '../db/schema.ts';
 import { runGeneration, type GenerationOutcome } from '../services/generation.ts';
-import type { PreparedTurn } from '../services/chat-service.ts';
 import { streamGeneration } from '../streaming/generation-stream.ts';
+import { createSseStream, sseHeaders } from '../streaming/sse-stream.ts';
 
 const noop = () => undefined;
-const usageOf = (outcome: GenerationOutcome) => ({ input_tokens: outcome.inputTokens, output_tokens: outcome.outputTokens });
+const usageOf = (outcome: Pick<GenerationOutcome, 'inputTokens' | 'outputTokens'>) => ({
+  input_tokens: outcome.inputTokens,
+  output_tokens: outcome.outputTokens,
+});
+
+/** The response of a turn whose answer is stored: the same body /api/chat sent when it was generated. */
+const storedAnswer = (conversationId: string, answer: MessageRow) => ({
+  conversation_id: conversationId,
+  message_id: answer.id,
+  response: answer.content,
+  model: answer.model ?? '',
+  finish_reason: answer.finishReason,
+  usage: usageOf(answer),
+  timestamp: answer.completedAt ?? answer.createdAt,
+});
+
+const replayHeaders = (conversationId: string, answer: MessageRow): Record<string, string> => ({
+  'X-Conversation-Id': conversationId,
+  ...(answer.model === null ? {} : { 'X-Model': answer.model }),
+});
 
 const conflictResponse = {
   description: 'A generation is already running in this conversation',
@@ -32,15 +52,18 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
     }),
     async (c) => {
       const { chat } = c.var.services;
-      const turn = await chat.begin(c.var.ownerId, c.req.valid('json'));
-      const settled = runGeneration(chat.generationInput(turn, c.req.raw.signal)).then(async (outcome) => {
-        await chat.finish(turn, outcome);
-        return outcome;
-      });
+      const begun = await chat.begin(c.var.ownerId, c.req.valid('json'), c.req.raw.signal);
+      if (begun.kind === 'replay')
+        return c.json(storedAnswer(begun.conversationId, begun.answer), 200, replayHeaders(begun.conversationId, begun.answer));
+      const { turn } = begun;
+      const settled = runGeneration(chat.generationInput(turn, c.req.raw.signal)).then(async (outcome) => ({
+        outcome,
+        timestamp: await chat.finish(turn, outcome),
+      }));
       // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
       // final write alive (RELIABILITY.md pitfall 3). A failure still reaches onError through the await.
       c.var.runInBackground(settled.then(noop, noop));
-      const outcome = await settled;
+      const { outcome, timestamp } = await settled;
       if (outcome.error) throw outcome.error;
       return c.json(
         {
@@ -50,7 +73,8 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
           model: outcome.model.id,
           finish_reason: outcome.finishReason,
           usage: usageOf(outcome),
-          timestamp: c.var.services.now().toISOString(),
+          // When the answer was stored: a retry with the same message_id gets the same body.
+          timestamp,
         },
         200,
         answerHeaders(outcome),
@@ -74,7 +98,26 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
     }),
     async (c) => {
       const { chat, config, logger } = c.var.services;
-      const turn: PreparedTurn = await chat.begin(c.var.ownerId, c.req.valid('json'));
+      const begun = await chat.begin(c.var.ownerId, c.req.valid('json'), c.req.raw.signal);
+      if (begun.kind === 'replay') {
+        // The stored answer as one token event and its done event.
+        const { answer, conversationId } = begun;
+        const sse = createSseStream({ keepAliveMs: config.KEEPALIVE_SECONDS * 1000 });
+        const stored = storedAnswer(conversationId, answer);
+        void sse.send({ token: stored.response }).then(async () => {
+          await sse.send({
+            done: true,
+            conversation_id: stored.conversation_id,
+            message_id: stored.message_id,
+            model: stored.model,
+            finish_reason: stored.finish_reason,
+            usage: stored.usage,
+          });
+          sse.close();
+        });
+        return c.body(sse.readable, 200, { ...sseHeaders, ...replayHeaders(conversationId, answer) });
+      }
+      const { turn } = begun;
       return streamGeneration({
         signal: c.req.raw.signal,
         keepAliveMs: config.KEEPALIVE_SECONDS * 1000,
@@ -82,7 +125,9 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
         respond: (stream, headers) => c.body(stream, 200, headers),
         run: (sink, signal) => runGeneration(chat.generationInput(turn, signal), sink),
         tokenEvent: (text) => ({ token: text }),
-        settle: (outcome) => chat.finish(turn, outcome),
+        settle: async (outcome) => {
+          await chat.finish(turn, outcome);
+        },
         doneEvents: (outcome) => [
           {
             done: true,

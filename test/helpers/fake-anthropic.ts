@@ -3,6 +3,12 @@
  * types (message_start, content_block_start, ping, content_block_delta, content_block_stop,
  * message_delta, message_stop), JSON when not streaming, and Anthropic's error bodies
  * `{"type":"error","error":{"type","message"}}`. Scriptable like the fake Ollama (fake-upstream-server.ts).
+ *
+ * Tool calls are `tool_use` content blocks as Anthropic's "Streaming Messages" guide shows them
+ * (platform.claude.com/docs/en/build-with-claude/streaming, "Streaming request with tool use"): a
+ * content_block_start with `{"type":"tool_use","id","name","input":{}}`, content_block_delta events
+ * with `{"type":"input_json_delta","partial_json"}` pieces (the first one empty), content_block_stop,
+ * and `stop_reason: "tool_use"`; without streaming, `tool_use` blocks with the parsed `input`.
  */
 import type { IncomingMessage } from 'node:http';
 import {
@@ -12,6 +18,7 @@ import {
   type GenerationContext,
   type WireFormat,
 } from './fake-upstream-server.ts';
+import { argumentPieces } from './fake-upstream-types.ts';
 
 export const ANTHROPIC_MODELS: readonly string[] = ['claude-haiku-4-5', 'claude-sonnet-4-5'];
 
@@ -40,6 +47,9 @@ export function anthropicErrorBody(status: number, message?: string): unknown {
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
+const toolCallsOf = (context: GenerationContext) => context.behaviour.toolCalls ?? [];
+const stopReason = (context: GenerationContext) => (toolCallsOf(context).length > 0 ? 'tool_use' : 'end_turn');
+
 export function anthropicWire(apiKey: string | undefined): WireFormat {
   return {
     generationPath: '/v1/messages',
@@ -64,8 +74,16 @@ export function anthropicWire(apiKey: string | undefined): WireFormat {
       type: 'message',
       role: 'assistant',
       model: context.model,
-      content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
+      content: [
+        ...(text === '' && toolCallsOf(context).length > 0 ? [] : [{ type: 'text', text }]),
+        ...toolCallsOf(context).map((call) => ({
+          type: 'tool_use',
+          id: call.id,
+          name: call.name,
+          input: JSON.parse(call.arguments) as unknown,
+        })),
+      ],
+      stop_reason: stopReason(context),
       stop_sequence: null,
       usage: { input_tokens: context.inputTokens, output_tokens: context.behaviour.tokens.length },
     }),
@@ -92,11 +110,36 @@ export function anthropicWire(apiKey: string | undefined): WireFormat {
       event('ping', { type: 'ping' }),
     token: (_context, text) =>
       event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
-    finish: (context) =>
+    // The text block (index 0) closes before the tool_use blocks open at index 1, 2, …
+    toolCallEvents: (context) =>
       event('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+      toolCallsOf(context)
+        .map((call, position) => {
+          const index = position + 1;
+          return (
+            event('content_block_start', {
+              type: 'content_block_start',
+              index,
+              content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} },
+            }) +
+            ['', ...argumentPieces(call.arguments)]
+              .map((piece) =>
+                event('content_block_delta', {
+                  type: 'content_block_delta',
+                  index,
+                  delta: { type: 'input_json_delta', partial_json: piece },
+                }),
+              )
+              .join('') +
+            event('content_block_stop', { type: 'content_block_stop', index })
+          );
+        })
+        .join(''),
+    finish: (context) =>
+      (toolCallsOf(context).length > 0 ? '' : event('content_block_stop', { type: 'content_block_stop', index: 0 })) +
       event('message_delta', {
         type: 'message_delta',
-        delta: { stop_reason: 'end_turn', stop_sequence: null },
+        delta: { stop_reason: stopReason(context), stop_sequence: null },
         usage: { output_tokens: context.behaviour.tokens.length },
       }),
     doneMarker: () => event('message_stop', { type: 'message_stop' }),
