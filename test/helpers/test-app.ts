@@ -32,6 +32,8 @@ export interface TestAppOptions {
   ollama?: Partial<FakeOllamaBehaviour>;
   /** Use this Ollama URL instead of starting a fake (e.g. a refused port). */
   ollamaUrl?: string;
+  /** The fetch for images the API fetches for clients (tests cannot serve public https). */
+  imageFetch?: typeof fetch;
 }
 
 /** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
@@ -49,7 +51,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The upstream fetch `npm start` uses (src/entry/node.ts), so the Node suites test it.
     { fetch: createNodeFetch() },
   );
-  const app = createApp(dependencies);
+  const app = createApp(options.imageFetch === undefined ? dependencies : { ...dependencies, imageFetch: options.imageFetch });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       resolve(started);
