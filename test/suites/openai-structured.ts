@@ -1,4 +1,4 @@
-import { generateObject, jsonSchema } from 'ai';
+import { generateObject, generateText, jsonSchema, Output } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { aiSdkProvider, openAiClient, openAiError } from '../helpers/openai-client.ts';
 import { useHarness, type CreateHarness, type Harness } from './harness.ts';
@@ -45,8 +45,10 @@ export function describeOpenAiStructuredOutput(createHarness: CreateHarness): vo
       expect(upstream['options']).toMatchObject({ seed: 42 });
     });
 
-    it("works with the AI SDK's generateObject through createOpenAI({ baseURL })", async () => {
+    it("works with the AI SDK's generateObject and generateText's object output through createOpenAI({ baseURL })", async () => {
       const app = await start({ ollama: { tokens: ['{"name":"Ada","age":36}'] } });
+      // Deprecated in AI SDK 7 but what many clients still call: it must keep working against this API.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       const { object } = await generateObject({
         model: aiSdkProvider(app).chat('ollama/llama3.2'),
         schema: jsonSchema<{ name: string; age: number }>(personSchema as never),
@@ -55,6 +57,14 @@ export function describeOpenAiStructuredOutput(createHarness: CreateHarness): vo
       });
       expect(object).toEqual({ name: 'Ada', age: 36 });
       expect((await lastOllamaChat(app))['format']).toMatchObject({ type: 'object', required: ['name', 'age'] });
+
+      const { output } = await generateText({
+        model: aiSdkProvider(app).chat('ollama/llama3.2'),
+        output: Output.object({ schema: jsonSchema<{ name: string; age: number }>(personSchema as never) }),
+        prompt: 'Who is Ada?',
+        maxRetries: 0,
+      });
+      expect(output).toEqual({ name: 'Ada', age: 36 });
     });
 
     it('refuses penalties and logit_bias with 400 naming them (the Ollama provider cannot pass them), zero penalties pass', async () => {
