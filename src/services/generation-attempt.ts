@@ -5,6 +5,7 @@ import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
 import { providerCapabilities } from '../providers/provider-capabilities.ts';
 import { UpstreamStreamError } from '../providers/upstream-stream-error.ts';
+import { droppedFeature } from './dropped-features.ts';
 import { toModelPrompt, type ConversationMessage, type ToolCall } from './model-prompt.ts';
 import { ToolCallCollector, type ToolCallEvent } from './tool-call-collector.ts';
 
@@ -168,6 +169,15 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
       } else if (part.type === 'tool-input-start' || part.type === 'tool-input-delta' || part.type === 'tool-call') {
         markOutput();
         await toolCalls.add(part);
+      } else if (part.type === 'stream-start') {
+        const dropped = droppedFeature(part.warnings, request.features);
+        if (dropped !== undefined) {
+          // Nothing was sent to the client yet: the answer is refused rather than given without the feature.
+          failure ??= dropped;
+          controller.abort();
+          await reader.cancel().catch(() => undefined);
+          break;
+        }
       } else if (part.type === 'reasoning-delta') {
         if (gapTimer === undefined) startGapLimit();
         else lastActivityAt = performance.now();
