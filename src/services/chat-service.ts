@@ -13,7 +13,8 @@ import type { ConversationMessage } from './model-prompt.ts';
 import { costOf } from './pricing.ts';
 import { retryTransient } from './retry-transient.ts';
 import { retrySettings } from './retry-policy.ts';
-import { historyMessages, storedImages, userParts } from './turn-history.ts';
+import { storedImages } from '../db/message-images.ts';
+import { historyMessages, userParts } from './turn-history.ts';
 import { newTurn } from './turn-record.ts';
 
 /** A turn that holds its conversation's generation lock: what storing its answer needs. */

@@ -1,3 +1,4 @@
+import { storedImages } from '../db/message-images.ts';
 import type { MessageRow } from '../db/schema.ts';
 import { imageInput } from './image-inputs.ts';
 import type { ConversationMessage, ImageInput, UserPart } from './model-prompt.ts';
@@ -7,16 +8,6 @@ import type { ConversationMessage, ImageInput, UserPart } from './model-prompt.t
  * (GET /api/history/:id) but not in the prompt, so an old picture does not cost tokens on every turn.
  */
 export const historyImageLimit = 4;
-
-/** A message's stored images (a JSON array of URLs). */
-export function storedImages(row: Pick<MessageRow, 'images'>): string[] {
-  if (row.images === null) return [];
-  const parsed: unknown = JSON.parse(row.images);
-  return Array.isArray(parsed) ? parsed.filter((url): url is string => typeof url === 'string') : [];
-}
-
-/** What `images` column value stores these image URLs (NULL for none). */
-export const imagesColumn = (urls: readonly string[]): string | null => (urls.length === 0 ? null : JSON.stringify(urls));
 
 /** A user message's parts: its text, then its images. */
 export function userParts(text: string, images: readonly ImageInput[]): UserPart[] | undefined {

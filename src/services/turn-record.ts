@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { NewTurn } from '../db/conversation-store.ts';
-import { imagesColumn } from './turn-history.ts';
+import { imagesColumn } from '../db/message-images.ts';
 
 /** A user message to store with a turn: its id, text and image URLs. */
 export interface TurnUserMessage {

@@ -29,7 +29,7 @@ export function cloudEnvironment(openai: FakeUpstream, anthropic: FakeUpstream, 
   return {
     OPENAI_API_KEY: OPENAI_KEY,
     OPENAI_BASE_URL: `${openai.url}/v1`,
-    OPENAI_MODELS: 'gpt-4o-mini,gpt-4o,text-embedding-3-small',
+    OPENAI_MODELS: 'gpt-4o-mini,gpt-4o',
     ANTHROPIC_API_KEY: ANTHROPIC_KEY,
     ANTHROPIC_BASE_URL: `${anthropic.url}/v1`,
     ANTHROPIC_MODELS: 'claude-haiku-4-5,claude-sonnet-4-5',

@@ -103,12 +103,15 @@ describe.each(kinds)('images, structured output and sampling fields through $kin
   });
 });
 
+/** The cloud fakes' chat models and OpenAI's embedding model. */
+const embeddingEnv = { OPENAI_MODELS: 'gpt-4o-mini,gpt-4o,text-embedding-3-small' };
+
 describe('embeddings per provider kind', () => {
   it.each([
     { kind: 'openai', model: 'openai/text-embedding-3-small', upstream: 'text-embedding-3-small' },
     { kind: 'openai-compatible', model: 'groq/llama-3.1-8b-instant', upstream: 'llama-3.1-8b-instant' },
   ])('embeds through $kind /v1/embeddings with dimensions', async ({ kind, model, upstream }) => {
-    const app = await start();
+    const app = await start({ env: embeddingEnv });
     const fake = kind === 'openai' ? app.openai : app.groq;
     const result = await openAiClient(app).embeddings.create({
       model,
@@ -134,7 +137,10 @@ describe('embeddings per provider kind', () => {
 
   it('retries a passing upstream fault and falls back from a provider without embeddings', async () => {
     const app = await start({
-      env: { MODEL_ALIASES: 'embed=openai/text-embedding-3-small,anthropic/claude-haiku-4-5,groq/llama-3.1-8b-instant' },
+      env: {
+        ...embeddingEnv,
+        MODEL_ALIASES: 'embed=openai/text-embedding-3-small,anthropic/claude-haiku-4-5,groq/llama-3.1-8b-instant',
+      },
     });
     app.openai.enqueue({ fault: { kind: 'http-error', status: 503 } });
     const retried = await openAiClient(app).embeddings.create({ model: 'embed', input: 'x', encoding_format: 'float' });
