@@ -30,8 +30,13 @@ const replayHeaders = (conversationId: string, answer: MessageRow): Record<strin
   ...(answer.model === null ? {} : { 'X-Model': answer.model }),
 });
 
+const messageFieldsDescription =
+  '`images` (up to 4 data URLs: jpeg, png, webp, gif) are stored with the message, returned by GET /api/history/:id and sent to the model on later turns (the newest four). ' +
+  '`message_id` is the id the user message gets: the same id again is 409 while that turn runs, its stored answer (same body and timestamp, no model call) once it completed, ' +
+  'and an answer generated again in place of an aborted or failed one; reused with another conversation, text or owner it is 409.';
+
 const conflictResponse = {
-  description: 'A generation is already running in this conversation',
+  description: 'A generation is already running in this conversation, or message_id is reused or still running',
   content: { 'application/json': { schema: errorSchema } },
 };
 
@@ -46,7 +51,8 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
       summary: 'Send a message in a conversation and get the whole answer',
       description:
         '`model` may be `provider/model`, a bare name (DEFAULT_PROVIDER) or an alias with a fallback chain. The answer names the model ' +
-        'that answered in `model` and `X-Model`, and `X-Fallback-Count` when a fallback answered.',
+        'that answered in `model` and `X-Model`, and `X-Fallback-Count` when a fallback answered. ' +
+        messageFieldsDescription,
       request: { body },
       responses: { 200: jsonContent(chatResponseSchema, 'The answer'), 409: conflictResponse, ...errorResponses },
     }),
@@ -92,7 +98,9 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits
         'Events: `data: {"token":"…"}` per piece of text, then `data: {"done":true,"conversation_id","message_id","model","finish_reason","usage"}`. ' +
         'A `: keep-alive` comment goes out when nothing was sent for KEEPALIVE_SECONDS. Errors before the stream starts are JSON errors; ' +
         'after, the stream ends with `data: {"error":"…","code":"…"}` and no done event. A disconnect cancels the model call and stores the partial answer as aborted. ' +
-        '`X-Model` (and `X-Fallback-Count`) name the model whose response started the stream; the done event names the model that answered.',
+        '`X-Model` (and `X-Fallback-Count`) name the model whose response started the stream; the done event names the model that answered. ' +
+        messageFieldsDescription +
+        ' A replayed complete turn streams as one token event with the whole answer and its done event.',
       request: { body },
       responses: { 200: sseContent('The answer as SSE'), 409: conflictResponse, ...errorResponses },
     }),

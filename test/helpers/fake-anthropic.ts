@@ -47,6 +47,32 @@ export function anthropicErrorBody(status: number, message?: string): unknown {
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
+const imageTypes = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
+/**
+ * Image blocks as the Messages API takes them ("Vision" guide): `source` `{type:"base64", media_type,
+ * data}` with one of four image types, or `{type:"url", url}`; anything else is its 400.
+ */
+function invalidImage(body: Record<string, unknown>): { status: number; body: unknown } | null {
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as { content?: unknown }[]) : [];
+  for (const [messageIndex, message] of messages.entries()) {
+    const blocks = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
+    for (const [blockIndex, block] of blocks.entries()) {
+      if (block['type'] !== 'image') continue;
+      const source = (block['source'] ?? {}) as Record<string, unknown>;
+      const where = `messages.${String(messageIndex)}.content.${String(blockIndex)}.image.source`;
+      const ok =
+        (source['type'] === 'base64' &&
+          imageTypes.includes(String(source['media_type'])) &&
+          typeof source['data'] === 'string') ||
+        (source['type'] === 'url' && typeof source['url'] === 'string' && String(source['url']).startsWith('https://'));
+      if (!ok)
+        return { status: 400, body: anthropicErrorBody(400, `${where}: Input does not match any of the image source types`) };
+    }
+  }
+  return null;
+}
+
 const toolCallsOf = (context: GenerationContext) => context.behaviour.toolCalls ?? [];
 const stopReason = (context: GenerationContext) => (toolCallsOf(context).length > 0 ? 'tool_use' : 'end_turn');
 
@@ -61,6 +87,7 @@ export function anthropicWire(apiKey: string | undefined): WireFormat {
       return null;
     },
     errorBody: anthropicErrorBody,
+    validate: invalidImage,
     modelNotFound: (model) => ({ status: 404, body: anthropicErrorBody(404, `model: ${model}`) }),
     modelsList: (models) => ({
       data: models.map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-10-01T00:00:00Z' })),

@@ -115,6 +115,30 @@ function usageOf(context: GenerationContext) {
   };
 }
 
+/** `image_url.url` as Chat Completions takes it: an http(s) URL or a base64 data URL of an image type, else its 400. */
+function invalidImage(body: Record<string, unknown>): { status: number; body: unknown } | null {
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as { content?: unknown }[]) : [];
+  for (const [messageIndex, message] of messages.entries()) {
+    const parts = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
+    for (const [partIndex, part] of parts.entries()) {
+      if (part['type'] !== 'image_url') continue;
+      const url = String((part['image_url'] as { url?: unknown } | undefined)?.url ?? '');
+      if (/^https?:\/\//.test(url) || /^data:image\/(png|jpeg|gif|webp);base64,/.test(url)) continue;
+      const param = `messages[${String(messageIndex)}].content[${String(partIndex)}].image_url.url`;
+      return {
+        status: 400,
+        body: errorBody(
+          'invalid_request_error',
+          `Invalid '${param}'. Expected a valid URL or a base64-encoded data URL with an image MIME type.`,
+          'invalid_value',
+          param,
+        ),
+      };
+    }
+  }
+  return null;
+}
+
 const toolCallsOf = (context: GenerationContext) => context.behaviour.toolCalls ?? [];
 const finishReason = (context: GenerationContext) => (toolCallsOf(context).length > 0 ? 'tool_calls' : 'stop');
 
@@ -171,6 +195,7 @@ export function openaiWire(apiKey: string | undefined): WireFormat {
       return null;
     },
     errorBody: openaiErrorBody,
+    validate: invalidImage,
     modelNotFound: (model) => ({
       status: 404,
       body: openaiErrorBody(404, `The model \`${model}\` does not exist or you do not have access to it.`),

@@ -110,6 +110,11 @@ export async function startFakeUpstream(
       sendJson(res, denied.status, denied.body);
       return;
     }
+    const invalid = wire.validate?.(body);
+    if (invalid) {
+      sendJson(res, invalid.status, invalid.body);
+      return;
+    }
     const model = typeof body['model'] === 'string' ? body['model'] : '';
     if (!models.has(model)) {
       const missing = wire.modelNotFound(model);

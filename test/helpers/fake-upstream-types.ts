@@ -68,6 +68,8 @@ export interface WireFormat {
   finish(context: GenerationContext): string;
   doneMarker(context: GenerationContext): string;
   errorEvent(message: string): string;
+  /** A request body the real API would refuse (a malformed image part): the status and error body; null when fine. */
+  validate?(body: Record<string, unknown>): { status: number; body: unknown } | null;
   /** The embeddings endpoint, where the wire has one. */
   embeddingPath?: string;
   /** The answer to an embeddings request for a known model. */
