@@ -65,7 +65,7 @@ function invalidImage(body: Record<string, unknown>): { status: number; body: un
         (source['type'] === 'base64' &&
           imageTypes.includes(String(source['media_type'])) &&
           typeof source['data'] === 'string') ||
-        (source['type'] === 'url' && typeof source['url'] === 'string' && String(source['url']).startsWith('https://'));
+        (source['type'] === 'url' && typeof source['url'] === 'string' && source['url'].startsWith('https://'));
       if (!ok)
         return { status: 400, body: anthropicErrorBody(400, `${where}: Input does not match any of the image source types`) };
     }

@@ -122,7 +122,8 @@ function invalidImage(body: Record<string, unknown>): { status: number; body: un
     const parts = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
     for (const [partIndex, part] of parts.entries()) {
       if (part['type'] !== 'image_url') continue;
-      const url = String((part['image_url'] as { url?: unknown } | undefined)?.url ?? '');
+      const given = (part['image_url'] as { url?: unknown } | undefined)?.url;
+      const url = typeof given === 'string' ? given : '';
       if (/^https?:\/\//.test(url) || /^data:image\/(png|jpeg|gif|webp);base64,/.test(url)) continue;
       const param = `messages[${String(messageIndex)}].content[${String(partIndex)}].image_url.url`;
       return {
