@@ -48,6 +48,8 @@ export function registerOpenAiEmbeddingRoutes(app: OpenAPIHono<AppEnv>, limits: 
         },
         c.req.raw.signal,
       );
+      // The client left: nobody reads this (an undocumented status, hence outside the route's types).
+      if (outcome === 'aborted') return new Response(null, { status: 499 }) as never;
       const base64 = body.encoding_format === 'base64';
       const tokens = outcome.inputTokens ?? 0;
       return c.json(

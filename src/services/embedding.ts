@@ -37,13 +37,13 @@ const noEmbeddings = (model: ResolvedModel) =>
  * the same model names, aliases and fallback chains, retries of passing faults with backoff within the
  * provider's attempts, the next model of the chain for faults of this provider, all within
  * REQUEST_TIMEOUT_SECONDS. A model whose provider has no embeddings is 400 naming `model` (and is
- * left out of a chain). Throws the last failure as an AppError.
+ * left out of a chain). Throws the last failure as an AppError; `aborted` when the client left.
  */
 export async function runEmbedding(
   services: Pick<Services, 'config' | 'registry' | 'logger'>,
   request: EmbeddingRequest,
   signal: AbortSignal,
-): Promise<EmbeddingOutcome> {
+): Promise<EmbeddingOutcome | 'aborted'> {
   const { config, registry, logger } = services;
   const route = capableRoute(registry.resolve(request.model), noEmbeddings);
   const startedAt = performance.now();
@@ -73,7 +73,7 @@ export async function runEmbedding(
           fallbackCount,
         };
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (signal.aborted) return 'aborted';
         const classified: UpstreamFailure = deadline.aborted
           ? { error: new AppError('TIMEOUT', 'The model server did not answer in time'), retry: 'none' }
           : classifyUpstreamFailure(error);
@@ -84,7 +84,7 @@ export async function runEmbedding(
         const remainingMs = startedAt + config.REQUEST_TIMEOUT_SECONDS * 1000 - performance.now();
         const delay = delayBeforeRetry(classified.retryAfterMs, attempt, settings, remainingMs);
         if (delay === undefined || attempt === candidate.provider.limits.maxAttempts) break;
-        if (!(await sleep(delay, signal))) throw failure;
+        if (!(await sleep(delay, signal))) return 'aborted';
       }
     }
   }
