@@ -172,7 +172,7 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
       } else if (part.type === 'stream-start') {
         const dropped = droppedFeature(part.warnings, request.features);
         if (dropped !== undefined) {
-          // Nothing was sent to the client yet: the answer is refused rather than given without the feature.
+          // No text went out yet: the answer is refused (or left to a fallback) rather than given without the feature.
           failure ??= dropped;
           controller.abort();
           await reader.cancel().catch(() => undefined);
