@@ -14,6 +14,7 @@ import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
 import type { GenerationService } from './services/generation-service.ts';
+import type { ImageFetcher } from './services/image-fetch.ts';
 
 /** What an entry file builds and hands to createApp. */
 export interface AppDependencies {
@@ -34,6 +35,11 @@ export interface AppDependencies {
   clientAddress?: (c: Context) => string | undefined;
   /** False on Workers, where each isolate would only count itself: /metrics is 404 there. */
   metrics?: boolean;
+  /**
+   * The fetch for images this API fetches for clients (https `image_url`s for Ollama); the runtime's
+   * by default. The Node entry passes one that refuses private addresses when it connects.
+   */
+  imageFetch?: typeof fetch;
 }
 
 export interface Services {
@@ -53,6 +59,8 @@ export interface Services {
   /** The address the limits count an anonymous caller by. */
   clientAddress: (c: Context) => string | undefined;
   now: () => Date;
+  /** Fetches a client's https image under the SSRF rules (image-fetch.ts). */
+  fetchImage: ImageFetcher;
 }
 
 /** The one Hono environment type: services are put on the context by createApp. */

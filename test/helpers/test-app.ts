@@ -36,6 +36,8 @@ export interface TestAppOptions {
   ollamaUrl?: string;
   /** Receives every log line at `info` and above (LOG_LEVEL is ignored then). */
   log?: (line: string) => void;
+  /** The fetch for images the API fetches for clients (tests cannot serve public https). */
+  imageFetch?: typeof fetch;
 }
 
 /** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
@@ -54,7 +56,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     { fetch: createNodeFetch() },
   );
   if (options.log) dependencies.logger = createLogger('info', options.log);
-  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress });
+  const app = createApp({
+    ...dependencies,
+    clientAddress: nodeClientAddress,
+    ...(options.imageFetch === undefined ? {} : { imageFetch: options.imageFetch }),
+  });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       resolve(started);
