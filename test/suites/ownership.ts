@@ -58,6 +58,25 @@ export function describeOwnership(createHarness: CreateHarness): void {
       expect(own.messages).toHaveLength(2);
     });
 
+    it("is 404 as an OpenAI client's X-Conversation-Id, with no model call and nothing stored", async () => {
+      const app = await start({ env: authRequired() });
+      const owner = await registerAndLogin(app, 'owner@example.com');
+      const intruder = await registerAndLogin(app, 'intruder@example.com');
+      const first = await app.post('/api/chat', { message: 'mine' }, { headers: bearer(owner.token) });
+      const { conversation_id: id } = (await first.json()) as { conversation_id: string };
+      const before = await snapshot(app, id);
+      const hits = await app.ollama.hits();
+      const attempt = await app.post(
+        '/v1/chat/completions',
+        { model: 'llama3.2', messages: [{ role: 'user', content: 'append to it' }] },
+        { headers: { ...bearer(intruder.token), 'x-conversation-id': id } },
+      );
+      expect(attempt.status).toBe(404);
+      expect(await attempt.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+      expect(await app.ollama.hits()).toBe(hits);
+      expect(await snapshot(app, id)).toBe(before);
+    });
+
     it('keeps conversations made before auth with the local user, out of every signed-in user’s reach', async () => {
       const app = await start({ env: { ADMIN_API_KEY: adminKey, AUTH_ALLOW_REGISTRATION: 'true' } });
       const local = await app.post('/api/chat', { message: 'from before auth' });

@@ -146,6 +146,37 @@ export function describeUsage(createHarness: CreateHarness): void {
     });
   });
 
+  describe('embeddings', () => {
+    it('records each embedding call once, with the reported input tokens and 0 output tokens, and its end user', async () => {
+      const app = await start();
+      const response = await app.post('/v1/embeddings', {
+        model: 'ollama/llama3.2',
+        input: ['first text', 'second'],
+        user: 'u-7',
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { usage: { prompt_tokens: number } };
+      const failed = await app.post('/v1/embeddings', { model: 'ollama/nomic-embed-text', input: 'x' });
+      expect(failed.status).toBe(404);
+      const rows = await eventually(async () => {
+        const found = await usageRows(app);
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(rows.map((row) => row.kind)).toEqual(['embedding', 'embedding']);
+      const [complete, error] = [rows.find((row) => row.outcome === 'complete'), rows.find((row) => row.outcome === 'error')];
+      expect(complete).toMatchObject({
+        route: '/v1/embeddings',
+        input_tokens: body.usage.prompt_tokens,
+        output_tokens: 0,
+        model: 'ollama/llama3.2',
+      });
+      expect(error).toMatchObject({ error_code: 'NOT_FOUND', input_tokens: null, output_tokens: null });
+      expect(await app.query('select end_user from usage where outcome = ?', ['complete'])).toEqual([{ end_user: 'u-7' }]);
+      const report = (await (await app.fetch('/api/usage')).json()) as Report;
+      expect(report.totals).toMatchObject({ requests: 2, output_tokens: 0, input_tokens: body.usage.prompt_tokens });
+    });
+  });
+
   describe('GET /api/usage', () => {
     it('sums exactly per model, day, key and user; a user sees only their own usage, an admin everyone’s', async () => {
       const app = await start({ env: authRequired(), ollama: { tokens, promptEvalCount } });
