@@ -1,6 +1,5 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
-import type { AppDependencies, AppEnv, Services } from './app-env.ts';
+import type { AppDependencies, Services } from './app-env.ts';
 import { AccountService } from './auth/account-service.ts';
 import { ApiKeyService } from './auth/api-key-service.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -10,7 +9,6 @@ import { ConversationStore } from './db/conversation-store.ts';
 import { IdentityStore } from './db/identity-store.ts';
 import { LimitStore } from './db/limit-store.ts';
 import { UsageStore } from './db/usage-store.ts';
-import { AppError } from './errors/app-error.ts';
 import { handleError, handleNotFound } from './errors/error-handler.ts';
 import { Limiter } from './limits/limiter.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
@@ -19,18 +17,20 @@ import { requireJsonBody } from './middleware/require-json.ts';
 import { secureHeadersFor } from './middleware/secure-headers.ts';
 import { accessLog } from './observability/access-log.ts';
 import { ApiMetrics } from './observability/metrics.ts';
-import { registerAuthRoutes } from './routes/auth.ts';
-import { registerChatRoutes } from './routes/chat.ts';
-import { registerCompatRoutes } from './routes/compat.ts';
-import { registerGenerateRoutes } from './routes/generate.ts';
-import { registerHealthRoutes } from './routes/health.ts';
-import { registerHistoryRoutes } from './routes/history.ts';
-import { registerKeyRoutes } from './routes/keys.ts';
-import { registerMetricsRoutes } from './routes/metrics.ts';
-import { registerModelRoutes } from './routes/models.ts';
-import { registerOpenAiRoutes } from './routes/openai.ts';
+import { authRoutes } from './routes/auth.ts';
+import { chatRoutes } from './routes/chat.ts';
+import { serveApiDescription } from './routes/docs.ts';
+import { compatRoutes } from './routes/compat.ts';
+import { generateRoutes } from './routes/generate.ts';
+import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { modelRoutes } from './routes/models.ts';
+import { openAiRoutes } from './routes/openai.ts';
 import { securitySchemes } from './routes/protected-route.ts';
-import { registerUsageRoutes } from './routes/usage.ts';
+import { routeGroup } from './routes/route-group.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { clientAddressResolver } from './runtime/client-address.ts';
 import { ChatService } from './services/chat-service.ts';
@@ -91,18 +91,7 @@ export function createApp(dependencies: AppDependencies) {
   const { config } = services;
   const limits = { maxMessageChars: config.MAX_MESSAGE_CHARS, maxOutputTokens: config.MAX_OUTPUT_TOKENS };
 
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw new AppError('INVALID_INPUT', 'Invalid input', {
-          details: result.error.issues.map((issue) => ({
-            field: issue.path.length === 0 ? '(body)' : issue.path.join('.'),
-            message: issue.message,
-          })),
-        });
-      }
-    },
-  });
+  const app = routeGroup();
 
   for (const [name, scheme] of Object.entries(securitySchemes))
     app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
@@ -122,21 +111,26 @@ export function createApp(dependencies: AppDependencies) {
   app.use(bodyLimit(config.MAX_BODY_BYTES));
   app.use(requireJsonBody);
 
-  registerAuthRoutes(app);
-  registerKeyRoutes(app);
-  registerChatRoutes(app, limits);
-  registerHistoryRoutes(app);
-  registerGenerateRoutes(app, limits);
-  registerCompatRoutes(app, limits);
-  registerModelRoutes(app);
-  registerOpenAiRoutes(app, limits);
-  registerHealthRoutes(app);
-  registerUsageRoutes(app);
-  registerMetricsRoutes(app);
+  // Chained, so the app's type carries every route (AppType, for the typed client in src/client/).
+  const api = app
+    .route('/', authRoutes())
+    .route('/', keyRoutes())
+    .route('/', chatRoutes(limits))
+    .route('/', historyRoutes())
+    .route('/', generateRoutes(limits))
+    .route('/', compatRoutes(limits))
+    .route('/', modelRoutes())
+    .route('/', openAiRoutes(limits))
+    .route('/', healthRoutes())
+    .route('/', usageRoutes())
+    .route('/', metricsRoutes());
 
-  app.onError(handleError);
-  app.notFound(handleNotFound);
-  return app;
+  serveApiDescription(api);
+  api.onError(handleError);
+  api.notFound(handleNotFound);
+  return api;
 }
 
 export type App = ReturnType<typeof createApp>;
+/** Every route of the API with its request and response types, for `hc<AppType>` (src/client/typed-client.ts). */
+export type AppType = App;

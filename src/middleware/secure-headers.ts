@@ -22,6 +22,8 @@ export function secureHeadersFor(corsEnabled: boolean): MiddlewareHandler {
       frameAncestors: ["'none'"],
     },
     xFrameOptions: 'DENY',
+    // A route that sets its own policy keeps it (/docs, which loads its renderer from a CDN).
+    overwrite: false,
     crossOriginResourcePolicy: corsEnabled ? 'cross-origin' : 'same-origin',
   });
 }

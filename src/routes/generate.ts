@@ -1,6 +1,4 @@
 import { protectedRoute } from './protected-route.ts';
-import { type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../app-env.ts';
 import {
   errorResponses,
   jsonBody,
@@ -11,9 +9,10 @@ import {
 } from '../schemas/common.ts';
 import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
 import { generateWhole, streamStateless } from './generation-response.ts';
+import { routeGroup } from './route-group.ts';
 
-export function registerGenerateRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
-  app.openapi(
+export function generateRoutes(limits: InputLimits) {
+  return routeGroup().openapi(
     protectedRoute({
       method: 'post',
       path: '/api/generate',

@@ -1,7 +1,9 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv, Services } from '../app-env.ts';
 import type { ProviderHealth } from '../providers/model-provider.ts';
 import { jsonContent } from '../schemas/common.ts';
+import { routeGroup } from './route-group.ts';
 
 const checkTimeoutMs = 3_000;
 export const version = '0.1.0';
@@ -34,50 +36,50 @@ async function runChecks(services: Services, signal: AbortSignal) {
   return { database, providers };
 }
 
-export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
-  for (const path of ['/health', '/health/live']) {
-    app.openapi(
+const liveRoute = <P extends '/health' | '/health/live'>(path: P) =>
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['Health'],
+    summary: 'Liveness: answers without touching anything',
+    responses: { 200: jsonContent(liveSchema, 'Alive') },
+  });
+
+const alive = (c: Context<AppEnv>) => c.json({ status: 'ok' as const, timestamp: c.var.services.now().toISOString() }, 200);
+
+export function healthRoutes() {
+  return routeGroup()
+    .openapi(liveRoute('/health'), (c) => alive(c))
+    .openapi(liveRoute('/health/live'), (c) => alive(c))
+    .openapi(
       createRoute({
         method: 'get',
-        path,
+        path: '/health/ready',
         tags: ['Health'],
-        summary: 'Liveness: answers without touching anything',
-        responses: { 200: jsonContent(liveSchema, 'Alive') },
+        summary: 'Readiness: the database and at least one provider answer',
+        responses: { 200: jsonContent(readySchema, 'Ready'), 503: jsonContent(readySchema, 'Not ready') },
       }),
-      (c) => c.json({ status: 'ok' as const, timestamp: c.var.services.now().toISOString() }, 200),
+      async (c) => {
+        const checks = await runChecks(c.var.services, c.req.raw.signal);
+        // One provider down is a degraded gateway, not one to take out of rotation: fallbacks still answer.
+        const ready = checks.database.ok && Object.values(checks.providers).some((check) => check.ok);
+        return ready ? c.json({ status: 'ready' as const, checks }, 200) : c.json({ status: 'not_ready' as const, checks }, 503);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get',
+        path: '/api/health',
+        tags: ['Health'],
+        summary: 'Health with each dependency: healthy, degraded (a provider is down) or unhealthy (the database is down)',
+        responses: { 200: jsonContent(healthSchema, 'Health report'), 503: jsonContent(healthSchema, 'Unhealthy') },
+      }),
+      async (c) => {
+        const checks = await runChecks(c.var.services, c.req.raw.signal);
+        const providersOk = Object.values(checks.providers).every((check) => check.ok);
+        const status = !checks.database.ok ? 'unhealthy' : providersOk ? 'healthy' : 'degraded';
+        const body = { status, timestamp: c.var.services.now().toISOString(), version, checks } as const;
+        return status === 'unhealthy' ? c.json(body, 503) : c.json(body, 200);
+      },
     );
-  }
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/health/ready',
-      tags: ['Health'],
-      summary: 'Readiness: the database and at least one provider answer',
-      responses: { 200: jsonContent(readySchema, 'Ready'), 503: jsonContent(readySchema, 'Not ready') },
-    }),
-    async (c) => {
-      const checks = await runChecks(c.var.services, c.req.raw.signal);
-      // One provider down is a degraded gateway, not one to take out of rotation: fallbacks still answer.
-      const ready = checks.database.ok && Object.values(checks.providers).some((check) => check.ok);
-      return ready ? c.json({ status: 'ready' as const, checks }, 200) : c.json({ status: 'not_ready' as const, checks }, 503);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/api/health',
-      tags: ['Health'],
-      summary: 'Health with each dependency: healthy, degraded (a provider is down) or unhealthy (the database is down)',
-      responses: { 200: jsonContent(healthSchema, 'Health report'), 503: jsonContent(healthSchema, 'Unhealthy') },
-    }),
-    async (c) => {
-      const checks = await runChecks(c.var.services, c.req.raw.signal);
-      const providersOk = Object.values(checks.providers).every((check) => check.ok);
-      const status = !checks.database.ok ? 'unhealthy' : providersOk ? 'healthy' : 'degraded';
-      const body = { status, timestamp: c.var.services.now().toISOString(), version, checks } as const;
-      return status === 'unhealthy' ? c.json(body, 503) : c.json(body, 200);
-    },
-  );
 }

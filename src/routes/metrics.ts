@@ -1,12 +1,12 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../app-env.ts';
+import { createRoute, z } from '@hono/zod-openapi';
 import { requireAdmin } from '../auth/authenticate.ts';
 import { AppError } from '../errors/app-error.ts';
 import { prometheusContentType } from '../observability/metrics-registry.ts';
 import { errorResponses } from '../schemas/common.ts';
+import { routeGroup } from './route-group.ts';
 
-export function registerMetricsRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
+export function metricsRoutes() {
+  return routeGroup().openapi(
     createRoute({
       method: 'get',
       path: '/metrics',

@@ -1,7 +1,9 @@
 import { protectedRoute } from './protected-route.ts';
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import { errorResponses, jsonContent } from '../schemas/common.ts';
+import { routeGroup } from './route-group.ts';
 
 const modelSchema = z
   .object({
@@ -22,30 +24,32 @@ const modelsResponse = z.object({ models: z.array(modelSchema) }).openapi('Model
 /** How long listing every provider's models may take, for /api/models and /v1/models. */
 export const listModelsTimeoutMs = 10_000;
 
-export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
-  for (const path of ['/api/models', '/models']) {
-    app.openapi(
-      protectedRoute({
-        method: 'get',
-        path,
-        tags: ['Models'],
-        summary: "Every provider's models (Ollama's from /api/tags, the configured cloud models) and the aliases",
-        description:
-          'A provider that does not answer is listed as `provider/*` with `available: false`; an alias has `provider: "alias"` and its `chain`. ' +
-          'Only when nothing at all can be listed is the failure the answer.',
-        responses: {
-          200: jsonContent(modelsResponse, 'Models, named provider/model'),
-          401: errorResponses[401],
-          403: errorResponses[403],
-          502: errorResponses[502],
-          503: errorResponses[503],
-          504: errorResponses[504],
-        },
-      }),
-      async (c) => {
-        const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(listModelsTimeoutMs)]);
-        return c.json({ models: await c.var.services.registry.listModels(signal) }, 200);
-      },
-    );
-  }
+const listRoute = <P extends '/api/models' | '/models'>(path: P) =>
+  protectedRoute({
+    method: 'get',
+    path,
+    tags: ['Models'],
+    summary: "Every provider's models (Ollama's from /api/tags, the configured cloud models) and the aliases",
+    description:
+      'A provider that does not answer is listed as `provider/*` with `available: false`; an alias has `provider: "alias"` and its `chain`. ' +
+      'Only when nothing at all can be listed is the failure the answer.',
+    responses: {
+      200: jsonContent(modelsResponse, 'Models, named provider/model'),
+      401: errorResponses[401],
+      403: errorResponses[403],
+      502: errorResponses[502],
+      503: errorResponses[503],
+      504: errorResponses[504],
+    },
+  });
+
+const listModels = async (c: Context<AppEnv>) => {
+  const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(listModelsTimeoutMs)]);
+  return c.json({ models: await c.var.services.registry.listModels(signal) }, 200);
+};
+
+export function modelRoutes() {
+  return routeGroup()
+    .openapi(listRoute('/api/models'), (c) => listModels(c))
+    .openapi(listRoute('/models'), (c) => listModels(c));
 }

@@ -1,12 +1,11 @@
-import { type OpenAPIHono } from '@hono/zod-openapi';
 import { protectedRoute } from './protected-route.ts';
-import type { AppEnv } from '../app-env.ts';
 import { jsonBody, type InputLimits } from '../schemas/common.ts';
 import { embeddingRequestSchema, embeddingResponseSchema } from '../schemas/openai-embeddings.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
 import { AppError } from '../errors/app-error.ts';
 import { generationContext } from './generation-response.ts';
 import { openAiErrorResponses } from './openai-errors.ts';
+import { routeGroup } from './route-group.ts';
 
 /** OpenAI's base64 encoding of an embedding: its values as little-endian float32 bytes. */
 export function float32Base64(values: readonly number[]): string {
@@ -21,8 +20,8 @@ export function float32Base64(values: readonly number[]): string {
   return btoa(binary);
 }
 
-export function registerOpenAiEmbeddingRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
-  app.openapi(
+export function openAiEmbeddingRoutes(limits: InputLimits) {
+  return routeGroup().openapi(
     protectedRoute({
       method: 'post',
       path: '/v1/embeddings',

@@ -1,4 +1,4 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { protectedRoute } from './protected-route.ts';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
@@ -7,6 +7,7 @@ import type { ModelInfo } from '../providers/model-provider.ts';
 import { modelListSchema, openAiModelSchema } from '../schemas/openai.ts';
 import { listModelsTimeoutMs } from './models.ts';
 import { openAiErrorResponses } from './openai-errors.ts';
+import { routeGroup } from './route-group.ts';
 
 const tags = ['OpenAI-compatible'];
 
@@ -54,6 +55,8 @@ const retrieveRoute = protectedRoute({
   },
   responses: {
     200: { description: 'The model', content: { 'application/json': { schema: openAiModelSchema } } },
+    401: openAiErrorResponses[401],
+    403: openAiErrorResponses[403],
     404: openAiErrorResponses[404],
     502: openAiErrorResponses[502],
     503: openAiErrorResponses[503],
@@ -61,8 +64,27 @@ const retrieveRoute = protectedRoute({
   },
 });
 
-export function registerOpenAiModelRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
+async function retrieveModel(c: Context<AppEnv>) {
+  const id = c.req.param('id') ?? '';
+  let resolved: string | undefined;
+  try {
+    resolved = c.var.services.registry.resolve(id).model.id;
+  } catch (error) {
+    if (AppError.isInstance(error) && error.code === 'NOT_FOUND') throw modelNotFound(id);
+    throw error;
+  }
+  const models = await listAvailable(c);
+  const model = findModel(models, id, resolved);
+  if (!model) throw modelNotFound(id);
+  return c.json(toOpenAiModel(model), 200);
+}
+
+export function openAiModelRoutes() {
+  const group = routeGroup();
+  // Registered by hand so the id may hold a raw `/`; documented by `retrieveRoute`.
+  group.openAPIRegistry.registerPath(retrieveRoute);
+  group.get('/v1/models/:id{.+}', retrieveModel);
+  return group.openapi(
     protectedRoute({
       method: 'get',
       path: '/v1/models',
@@ -71,6 +93,8 @@ export function registerOpenAiModelRoutes(app: OpenAPIHono<AppEnv>): void {
       description: 'Providers that do not answer are left out; `created` is 0 where the provider gives no date.',
       responses: {
         200: { description: 'Models', content: { 'application/json': { schema: modelListSchema } } },
+        401: openAiErrorResponses[401],
+        403: openAiErrorResponses[403],
         502: openAiErrorResponses[502],
         503: openAiErrorResponses[503],
         504: openAiErrorResponses[504],
@@ -78,21 +102,4 @@ export function registerOpenAiModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }),
     async (c) => c.json({ object: 'list' as const, data: (await listAvailable(c)).map(toOpenAiModel) }, 200),
   );
-
-  // Registered by hand so the id may hold a raw `/`; documented as the route above.
-  app.openAPIRegistry.registerPath(retrieveRoute);
-  app.get('/v1/models/:id{.+}', async (c) => {
-    const id = c.req.param('id');
-    let resolved: string | undefined;
-    try {
-      resolved = c.var.services.registry.resolve(id).model.id;
-    } catch (error) {
-      if (AppError.isInstance(error) && error.code === 'NOT_FOUND') throw modelNotFound(id);
-      throw error;
-    }
-    const models = await listAvailable(c);
-    const model = findModel(models, id, resolved);
-    if (!model) throw modelNotFound(id);
-    return c.json(toOpenAiModel(model), 200);
-  });
 }

@@ -1,5 +1,3 @@
-import { type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../app-env.ts';
 import { openAiErrorBody } from '../errors/openai-error.ts';
 import { jsonBody, sseContent, streamStartDescription, type InputLimits } from '../schemas/common.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/openai.ts';
@@ -8,10 +6,11 @@ import { inlineImages } from '../services/image-inputs.ts';
 import { fromChatCompletionRequest } from '../services/openai-request.ts';
 import { chatCompletion, completionIdentity, createChunkEvents } from '../streaming/openai-chunks.ts';
 import { generationContext, runWhole, streamAnswer } from './generation-response.ts';
-import { registerOpenAiEmbeddingRoutes } from './openai-embeddings.ts';
+import { openAiEmbeddingRoutes } from './openai-embeddings.ts';
 import { openAiErrorResponses } from './openai-errors.ts';
-import { registerOpenAiModelRoutes } from './openai-models.ts';
+import { openAiModelRoutes } from './openai-models.ts';
 import { protectedRoute } from './protected-route.ts';
+import { routeGroup } from './route-group.ts';
 
 const tags = ['OpenAI-compatible'];
 
@@ -28,64 +27,64 @@ const description = [
 ].join(' ');
 
 /** `POST /v1/chat/completions`, `/v1/embeddings` and `/v1/models` in OpenAI's wire format. */
-export function registerOpenAiRoutes(app: OpenAPIHono<AppEnv>, limits: InputLimits): void {
-  app.openapi(
-    protectedRoute({
-      method: 'post',
-      path: '/v1/chat/completions',
-      tags,
-      summary: 'OpenAI\'s chat completions (JSON, or SSE chunks ending in data: [DONE] with "stream": true)',
-      description,
-      request: { body: jsonBody(chatCompletionRequestSchema(limits)) },
-      responses: {
-        200: {
-          description: 'The completion (JSON, or SSE when streaming)',
-          content: { 'application/json': { schema: chatCompletionSchema }, ...sseContent('').content },
+export function openAiRoutes(limits: InputLimits) {
+  return routeGroup()
+    .openapi(
+      protectedRoute({
+        method: 'post',
+        path: '/v1/chat/completions',
+        tags,
+        summary: 'OpenAI\'s chat completions (JSON, or SSE chunks ending in data: [DONE] with "stream": true)',
+        description,
+        request: { body: jsonBody(chatCompletionRequestSchema(limits)) },
+        responses: {
+          200: {
+            description: 'The completion (JSON, or SSE when streaming)',
+            content: { 'application/json': { schema: chatCompletionSchema }, ...sseContent('').content },
+          },
+          ...openAiErrorResponses,
         },
-        ...openAiErrorResponses,
+      }),
+      async (c) => {
+        const { services } = c.var;
+        const ownerId = c.var.caller.userId;
+        const body = c.req.valid('json');
+        const request = fromChatCompletionRequest(body);
+        const target = exchangeTarget(c.req.header('x-conversation-id'));
+        const streaming = body.stream === true;
+        const generation = await services.generations.stateless(
+          generationContext(c, streaming, request.user),
+          request,
+          async (route) => {
+            if (target !== undefined) await assertExchangeTarget(services.store, ownerId, target);
+            const messages = await inlineImages(route, request.messages, services.fetchImage, c.req.raw.signal);
+            const turn =
+              target === undefined
+                ? undefined
+                : await beginExchange(services, ownerId, target, { modelId: route.model.id, messages });
+            return { messages, turn };
+          },
+        );
+        const conversationHeaders: Record<string, string> =
+          generation.turn === undefined ? {} : { 'X-Conversation-Id': generation.turn.conversationId };
+        const identity = completionIdentity(services.now());
+
+        if (streaming) {
+          const events = createChunkEvents(identity, body.stream_options?.include_usage === true);
+          return streamAnswer(c, generation, {
+            headers: conversationHeaders,
+            startEvent: events.start,
+            tokenEvent: events.token,
+            toolCallEvent: events.toolCall,
+            doneEvents: events.done,
+            endOfStream: '[DONE]',
+            errorEvent: openAiErrorBody,
+          });
+        }
+        const outcome = await runWhole(c, generation);
+        return c.json(chatCompletion(identity, outcome), 200, conversationHeaders);
       },
-    }),
-    async (c) => {
-      const { services } = c.var;
-      const ownerId = c.var.caller.userId;
-      const body = c.req.valid('json');
-      const request = fromChatCompletionRequest(body);
-      const target = exchangeTarget(c.req.header('x-conversation-id'));
-      const streaming = body.stream === true;
-      const generation = await services.generations.stateless(
-        generationContext(c, streaming, request.user),
-        request,
-        async (route) => {
-          if (target !== undefined) await assertExchangeTarget(services.store, ownerId, target);
-          const messages = await inlineImages(route, request.messages, services.fetchImage, c.req.raw.signal);
-          const turn =
-            target === undefined
-              ? undefined
-              : await beginExchange(services, ownerId, target, { modelId: route.model.id, messages });
-          return { messages, turn };
-        },
-      );
-      const conversationHeaders: Record<string, string> =
-        generation.turn === undefined ? {} : { 'X-Conversation-Id': generation.turn.conversationId };
-      const identity = completionIdentity(services.now());
-
-      if (streaming) {
-        const events = createChunkEvents(identity, body.stream_options?.include_usage === true);
-        return streamAnswer(c, generation, {
-          headers: conversationHeaders,
-          startEvent: events.start,
-          tokenEvent: events.token,
-          toolCallEvent: events.toolCall,
-          doneEvents: events.done,
-          endOfStream: '[DONE]',
-          errorEvent: openAiErrorBody,
-        });
-      }
-      const outcome = await runWhole(c, generation);
-      return c.json(chatCompletion(identity, outcome), 200, conversationHeaders);
-    },
-  );
-
-  registerOpenAiEmbeddingRoutes(app, limits);
-  registerOpenAiModelRoutes(app);
+    )
+    .route('/', openAiEmbeddingRoutes(limits))
+    .route('/', openAiModelRoutes());
 }

@@ -15,6 +15,6 @@ const security = [{ bearerAuth: [] }, { sessionCookie: [] }];
 /**
  * A route that needs a caller: declares the security schemes, so the OpenAPI description says so. With
  * AUTH_REQUIRED=false a request without a credential is the local user; the 401 and 403 responses are
- * in each route's error responses.
+ * in each route's error responses. `const` keeps the path's literal type, which `AppType` needs.
  */
-export const protectedRoute = <R extends RouteConfig>(route: R) => createRoute({ ...route, security });
+export const protectedRoute = <const R extends RouteConfig>(route: R) => createRoute({ ...route, security });

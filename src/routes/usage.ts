@@ -1,16 +1,15 @@
-import { type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppEnv } from '../app-env.ts';
 import { isAdmin } from '../auth/caller.ts';
 import { AppError } from '../errors/app-error.ts';
 import { errorResponses, jsonContent } from '../schemas/common.ts';
 import { usageQuery, usageReportSchema } from '../schemas/usage.ts';
 import { protectedRoute } from './protected-route.ts';
+import { routeGroup } from './route-group.ts';
 
 const defaultRangeMs = 30 * 86_400_000;
 const { 400: badRequest, 401: unauthorized, 403: forbidden } = errorResponses;
 
-export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(
+export function usageRoutes() {
+  return routeGroup().openapi(
     protectedRoute({
       method: 'get',
       path: '/api/usage',
