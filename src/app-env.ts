@@ -14,6 +14,7 @@ import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
 import type { GenerationService } from './services/generation-service.ts';
+import type { UiChatService } from './services/ui-chat-service.ts';
 
 /** What an entry file builds and hands to createApp. */
 export interface AppDependencies {
@@ -52,6 +53,7 @@ export interface Services {
   metrics: ApiMetrics | undefined;
   /** The address the limits count an anonymous caller by. */
   clientAddress: (c: Context) => string | undefined;
+  uiChat: UiChatService;
   now: () => Date;
 }
 

@@ -31,12 +31,14 @@ import { registerModelRoutes } from './routes/models.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { securitySchemes } from './routes/protected-route.ts';
 import { registerUsageRoutes } from './routes/usage.ts';
+import { registerUiChatRoutes } from './routes/ui-chat.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { clientAddressResolver } from './runtime/client-address.ts';
 import { ChatService } from './services/chat-service.ts';
 import { GenerationEvents } from './services/generation-events.ts';
 import { GenerationService } from './services/generation-service.ts';
 import { usageRecorder } from './usage/usage-recorder.ts';
+import { UiChatService } from './services/ui-chat-service.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
   const now = dependencies.clock ?? (() => new Date());
@@ -54,6 +56,7 @@ function buildServices(dependencies: AppDependencies): Services {
   );
   const { registry } = dependencies;
   const chat = new ChatService({ config, store, registry, logger, now });
+  const uiChat = new UiChatService({ config, store, registry, now });
   const usage = new UsageStore(dependencies.database);
   const limiter = new Limiter(config, new LimitStore(dependencies.database));
   const metrics = dependencies.metrics === false ? undefined : new ApiMetrics();
@@ -70,10 +73,11 @@ function buildServices(dependencies: AppDependencies): Services {
     store,
     now,
     chat,
+    uiChat,
     credentials: new CredentialResolver({ config, store: identities, jwt, now }),
     accounts: new AccountService({ config, store: identities, now }),
     apiKeys: new ApiKeyService({ store: identities, registry, now }),
-    generations: new GenerationService({ config, chat, limiter, events, now, services: { config, registry, logger } }),
+    generations: new GenerationService({ config, chat, uiChat, limiter, events, now, services: { config, registry, logger } }),
     usage,
     metrics,
     clientAddress: clientAddressResolver(config.TRUST_PROXY, dependencies.clientAddress),
@@ -121,6 +125,7 @@ export function createApp(dependencies: AppDependencies) {
   registerAuthRoutes(app);
   registerKeyRoutes(app);
   registerChatRoutes(app, limits);
+  registerUiChatRoutes(app, limits);
   registerHistoryRoutes(app);
   registerGenerateRoutes(app, limits);
   registerCompatRoutes(app, limits);

@@ -157,34 +157,71 @@ export class ConversationStore {
   }
 
   /**
+   * Creates a conversation with the id a client chose (the chat id of /api/ui/chat), holding the
+   * generation lock, with its first user message, atomically. `exists` when a conversation with that
+   * id is already there (the caller's or another owner's): nothing is written then.
+   */
+  async beginTurnInNewConversation(
+    conversationId: string,
+    title: string,
+    turn: NewTurn,
+  ): Promise<{ outcome: 'started' } | { outcome: 'exists' }> {
+    const [created] = await this.db.batch([
+      this.db
+        .insert(conversations)
+        .values({
+          id: conversationId,
+          ownerId: turn.ownerId,
+          title,
+          model: turn.model,
+          activeGenerationId: turn.generationId,
+          activeGenerationExpiresAt: turn.lockExpiresAt,
+          createdAt: turn.now,
+          updatedAt: turn.now,
+        })
+        .onConflictDoNothing({ target: conversations.id })
+        .returning({ id: conversations.id }),
+      this.insertMessageWhere(conversationId, turn.userMessage, this.lockHeldBy(conversationId, turn.generationId)),
+    ]);
+    return created.length > 0 ? { outcome: 'started' } : { outcome: 'exists' };
+  }
+
+  /**
+   * Takes the conversation's generation lock to answer its last user message again, and deletes the
+   * answer being replaced (`replacedMessageId`, when it is still the conversation's last message) in the
+   * same batch, so a refused turn deletes nothing and the new answer takes the old one's place.
+   */
+  async beginRegenerateTurn(
+    conversationId: string,
+    replacedMessageId: string | undefined,
+    turn: Omit<NewTurn, 'userMessage'>,
+  ): Promise<BeginTurnResult> {
+    const lastSequence = sql`(select max(${messages.sequence}) from ${messages} where ${messages.conversationId} = ${conversationId})`;
+    const [locked] = await this.db.batch([
+      this.takeLock(conversationId, turn, {}),
+      this.db.delete(messages).where(
+        and(
+          eq(messages.conversationId, conversationId),
+          // No id: nothing to replace (the last message is a user message whose answer was never stored).
+          eq(messages.id, replacedMessageId ?? ''),
+          eq(messages.role, 'assistant'),
+          sql`${messages.sequence} = ${lastSequence}`,
+          ownedBy(turn.ownerId, conversationId),
+          this.lockHeldBy(conversationId, turn.generationId),
+        ),
+      ),
+    ]);
+    return locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
+  }
+
+  /**
    * Takes the conversation's generation lock and stores the user message, in one batch: the insert
    * only happens when the lock was taken by this turn, so a refused turn writes nothing.
    */
   async beginTurn(conversationId: string, title: string, turn: NewTurn): Promise<BeginTurnResult> {
-    const nowMs = Date.parse(turn.now);
     const [locked] = await this.db.batch([
-      this.db
-        .update(conversations)
-        .set({
-          title: sql`coalesce(${conversations.title}, ${title})`,
-          activeGenerationId: turn.generationId,
-          activeGenerationExpiresAt: turn.lockExpiresAt,
-          model: turn.model,
-          updatedAt: turn.now,
-        })
-        .where(
-          and(
-            eq(conversations.id, conversationId),
-            eq(conversations.ownerId, turn.ownerId),
-            sql`(${conversations.activeGenerationId} is null or ${conversations.activeGenerationExpiresAt} < ${nowMs})`,
-          ),
-        )
-        .returning({ id: conversations.id }),
-      this.insertMessageWhere(
-        conversationId,
-        turn.userMessage,
-        sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${turn.generationId})`,
-      ),
+      this.takeLock(conversationId, turn, { title: sql`coalesce(${conversations.title}, ${title})` }),
+      this.insertMessageWhere(conversationId, turn.userMessage, this.lockHeldBy(conversationId, turn.generationId)),
     ]);
     return locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
   }
@@ -213,6 +250,37 @@ export class ConversationStore {
           ),
         ),
     ]);
+  }
+
+  /** Sets the generation lock on the owner's conversation when it is free (or its holder's time ran out). */
+  private takeLock(
+    conversationId: string,
+    turn: Omit<NewTurn, 'userMessage'>,
+    changes: Partial<Record<'title', ReturnType<typeof sql>>>,
+  ) {
+    const nowMs = Date.parse(turn.now);
+    return this.db
+      .update(conversations)
+      .set({
+        ...changes,
+        activeGenerationId: turn.generationId,
+        activeGenerationExpiresAt: turn.lockExpiresAt,
+        model: turn.model,
+        updatedAt: turn.now,
+      })
+      .where(
+        and(
+          eq(conversations.id, conversationId),
+          eq(conversations.ownerId, turn.ownerId),
+          sql`(${conversations.activeGenerationId} is null or ${conversations.activeGenerationExpiresAt} < ${nowMs})`,
+        ),
+      )
+      .returning({ id: conversations.id });
+  }
+
+  /** True inside a statement when this generation holds the conversation's lock (set earlier in the batch). */
+  private lockHeldBy(conversationId: string, generationId: string) {
+    return sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${generationId})`;
   }
 
   private insertMessageWhere(

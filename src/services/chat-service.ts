@@ -2,6 +2,7 @@ import { assertModelAllowed } from '../auth/model-access.ts';
 import type { Caller } from '../auth/caller.ts';
 import { defaultModelName, type Config } from '../config.ts';
 import type { ConversationStore } from '../db/conversation-store.ts';
+import type { MessageRow } from '../db/schema.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
@@ -40,6 +41,15 @@ const titleLength = 60;
 /** A new conversation's title: its first user message cut to 60 characters (whole code points). */
 export function titleFromMessage(message: string): string {
   return Array.from(message).slice(0, titleLength).join('');
+}
+
+/** Stored messages as the model sees them: empty answers (an abort before any text) and system rows left out. */
+export function promptMessagesOf(rows: MessageRow[]): ConversationMessage[] {
+  return rows
+    .filter((row) => row.content !== '' && row.role !== 'system')
+    .map((row): ConversationMessage =>
+      row.role === 'user' ? { role: 'user', content: row.content } : { role: 'assistant', content: row.content },
+    );
 }
 
 /** Parameters from the request, falling back to the configured defaults. */
@@ -170,11 +180,6 @@ export class ChatService {
     const { store } = this.dependencies;
     const conversation = await store.get(ownerId, conversationId);
     if (!conversation) throw notFound('Conversation');
-    const rows = await store.recentMessages(ownerId, conversationId, limit);
-    return rows
-      .filter((row) => row.content !== '' && row.role !== 'system')
-      .map((row): ConversationMessage =>
-        row.role === 'user' ? { role: 'user', content: row.content } : { role: 'assistant', content: row.content },
-      );
+    return promptMessagesOf(await store.recentMessages(ownerId, conversationId, limit));
   }
 }

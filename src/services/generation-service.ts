@@ -4,11 +4,13 @@ import type { Limiter, Admission } from '../limits/limiter.ts';
 import type { ModelRoute } from '../providers/model-registry.ts';
 import type { RunInBackground } from '../runtime/background.ts';
 import type { ChatRequestBody } from '../schemas/chat.ts';
+import type { UiChatRequestBody } from '../schemas/ui-chat.ts';
 import type { ChatService, PreparedTurn } from './chat-service.ts';
 import type { GenerationEvents, GenerationSettled } from './generation-events.ts';
 import { runGeneration, type GenerationInput, type GenerationOutcome, type GenerationSink } from './generation.ts';
 import { costOf } from './pricing.ts';
 import { statelessGeneration, type StatelessRequest } from './stateless-generation.ts';
+import type { UiChatService } from './ui-chat-service.ts';
 import type { Services } from '../app-env.ts';
 
 const noop = () => undefined;
@@ -49,6 +51,7 @@ export interface Generation {
 interface GenerationServiceDependencies {
   config: Config;
   chat: ChatService;
+  uiChat: UiChatService;
   limiter: Limiter;
   events: GenerationEvents;
   now: () => Date;
@@ -87,16 +90,29 @@ export class GenerationService {
    * and the user message stored (404, 409). A turn refused there counts nothing against the limits.
    */
   async chat(context: GenerationContext, body: ChatRequestBody): Promise<Generation & { turn: PreparedTurn }> {
+    return this.turn(context, body.model, () => this.dependencies.chat.begin(context.caller, body));
+  }
+
+  /** A turn of useChat's (/api/ui/chat): as `chat`, the turn prepared from the UI request (regenerate included). */
+  async uiChat(context: GenerationContext, body: UiChatRequestBody): Promise<Generation & { turn: PreparedTurn }> {
+    return this.turn(context, body.model, () => this.dependencies.uiChat.begin(context.caller, body));
+  }
+
+  private async turn(
+    context: GenerationContext,
+    model: string | undefined,
+    begin: () => Promise<PreparedTurn>,
+  ): Promise<Generation & { turn: PreparedTurn }> {
     const { chat } = this.dependencies;
     const admission = await this.admit(context);
     let turn: PreparedTurn;
     try {
-      turn = await chat.begin(context.caller, body);
+      turn = await begin();
     } catch (error) {
       if (admission) context.runInBackground(admission.refund());
       throw error;
     }
-    const requested = body.model ?? defaultModelName(this.dependencies.config);
+    const requested = model ?? defaultModelName(this.dependencies.config);
     return this.generation(context, requested, turn.route, admission, (signal) => chat.generationInput(turn, signal), turn);
   }
 
