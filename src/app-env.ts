@@ -2,7 +2,7 @@ import type { AccountService } from './auth/account-service.ts';
 import type { ApiKeyService } from './auth/api-key-service.ts';
 import type { Caller } from './auth/caller.ts';
 import type { CredentialResolver } from './auth/credential-resolver.ts';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './db/conversation-store.ts';
 import type { Database } from './db/database.ts';
@@ -35,6 +35,11 @@ export interface AppDependencies {
   clientAddress?: (c: Context) => string | undefined;
   /** False on Workers, where each isolate would only count itself: /metrics is 404 there. */
   metrics?: boolean;
+  /**
+   * The runtime's serveStatic over the built web app (web/dist), from the Node, Bun and Deno entries;
+   * absent on Workers, where wrangler.toml's `[assets]` serve it.
+   */
+  webAppFiles?: MiddlewareHandler;
 }
 
 export interface Services {

@@ -32,6 +32,7 @@ import { registerOpenAiRoutes } from './routes/openai.ts';
 import { securitySchemes } from './routes/protected-route.ts';
 import { registerUsageRoutes } from './routes/usage.ts';
 import { registerUiChatRoutes } from './routes/ui-chat.ts';
+import { registerWebApp } from './routes/web-app.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { clientAddressResolver } from './runtime/client-address.ts';
 import { ChatService } from './services/chat-service.ts';
@@ -118,6 +119,8 @@ export function createApp(dependencies: AppDependencies) {
   app.use(secureHeadersFor(config.CORS_ORIGINS !== undefined));
   // CORS before authentication: preflights are answered without a credential, and 401s carry CORS headers.
   app.use(corsFor(config.CORS_ORIGINS));
+  // The web app's pages and assets are public: served before authentication, with the headers above.
+  registerWebApp(app, dependencies.webAppFiles);
   app.use(authenticate);
   app.use(bodyLimit(config.MAX_BODY_BYTES));
   app.use(requireJsonBody);

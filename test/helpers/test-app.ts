@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import type { AppDependencies } from '../../src/app-env.ts';
 import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts';
 import { nodeClientAddress } from '../../src/entry/node-client-address.ts';
 import { createNodeFetch } from '../../src/entry/node-fetch.ts';
+import { webAppFolder } from '../../src/entry/web-app-files.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
 export interface TestApp {
@@ -50,7 +52,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The upstream fetch `npm start` uses (src/entry/node.ts), so the Node suites test it.
     { fetch: createNodeFetch() },
   );
-  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress });
+  // The web app as `npm start` serves it (web/dist, built by `npm ci` and `npm start`).
+  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress, webAppFiles: serveStatic({ root: webAppFolder }) });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       resolve(started);
