@@ -82,7 +82,10 @@ function ChatApp({ auth, onSignedOut }: { auth: AuthState; onSignedOut: () => vo
 
   const startNewChat = () => {
     setSidebarOpen(false);
-    window.location.hash = `#/c/${crypto.randomUUID()}`;
+    // pushState: no hashchange, so nothing asks the server for a conversation that does not exist yet.
+    const fresh = crypto.randomUUID();
+    window.history.pushState(null, '', `#/c/${fresh}`);
+    setOpened({ id: fresh, messages: [] });
   };
   const rename = async (id: string, title: string) => {
     try {
@@ -171,7 +174,7 @@ function ChatApp({ auth, onSignedOut }: { auth: AuthState; onSignedOut: () => vo
             conversationId={opened.id}
             initialMessages={opened.messages}
             model={model}
-            onTurnSettled={settled}
+            onListChanged={settled}
             onUnauthorized={onSignedOut}
           />
         )}

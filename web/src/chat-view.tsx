@@ -17,7 +17,7 @@ interface ChatViewProps {
   conversationId: string;
   initialMessages: ChatMessage[];
   model: string;
-  onTurnSettled: () => void;
+  onListChanged: () => void;
   onUnauthorized: () => void;
 }
 
@@ -87,8 +87,8 @@ export function ChatView(props: ChatViewProps) {
     id: props.conversationId,
     messages: props.initialMessages,
     transport,
-    onFinish: props.onTurnSettled,
-    onError: props.onTurnSettled,
+    onFinish: props.onListChanged,
+    onError: props.onListChanged,
   });
   const [input, setInput] = useState('');
   const [stoppedIds, setStoppedIds] = useState<ReadonlySet<string>>(new Set());
@@ -98,6 +98,11 @@ export function ChatView(props: ChatViewProps) {
   useEffect(() => {
     bottom.current?.scrollIntoView({ block: 'end' });
   }, [messages]);
+  // The conversation exists (or moved to the top) as soon as its answer starts: the list shows it then.
+  const { onListChanged } = props;
+  useEffect(() => {
+    if (status === 'streaming') onListChanged();
+  }, [status, onListChanged]);
 
   const body = props.model === '' ? {} : { model: props.model };
   const send = () => {
@@ -120,7 +125,7 @@ export function ChatView(props: ChatViewProps) {
   const onStop = () => {
     const last = messages.at(-1);
     if (last?.role === 'assistant') setStoppedIds((ids) => new Set([...ids, last.id]));
-    void stop().then(props.onTurnSettled);
+    void stop().then(props.onListChanged);
   };
   const onRegenerate = () => {
     clearError();
