@@ -22,7 +22,9 @@ export default async function setup(): Promise<void> {
     (info) => info.mtimeMs,
     () => 0,
   );
-  const sources = await Promise.all(['src', 'public', 'index.html', 'vite.config.ts'].map((name) => newestSource(join(web, name))));
+  const sources = await Promise.all(
+    ['src', 'public', 'index.html', 'vite.config.ts'].map((name) => newestSource(join(web, name))),
+  );
   if (Math.max(...sources) <= built) return;
   await build({ configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });
 }
