@@ -2,12 +2,14 @@
  * Runs before the Node tests: rebuilds the web app (web/dist) when a source of it is newer than the
  * build, so the browser tests never test an old app (`npm ci` and `npm start` build it too).
  */
+import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { promisify } from 'node:util';
 
-const web = fileURLToPath(new URL('../web/', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const web = join(root, 'web');
 
 async function newestSource(path: string): Promise<number> {
   const info = await stat(path);
@@ -26,5 +28,14 @@ export default async function setup(): Promise<void> {
     ['src', 'public', 'index.html', 'vite.config.ts'].map((name) => newestSource(join(web, name))),
   );
   if (Math.max(...sources) <= built) return;
-  await build({ configFile: join(web, 'vite.config.ts'), logLevel: 'warn' });
+  // `npm run build:web` in a process of its own: under vitest NODE_ENV is `test`, which Vite would follow
+  // into a development build (React's development runtime, StrictMode's doubled effects).
+  await promisify(execFile)(
+    join(root, 'node_modules/.bin/vite'),
+    ['build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'],
+    {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'production' },
+    },
+  );
 }
