@@ -255,7 +255,7 @@ export function describeUiChat(createHarness: CreateHarness): void {
     });
 
     it('answers 409 CONFLICT as JSON while a generation runs in the conversation, and useChat reports it', async () => {
-      const app = await start({ ollama: { tokens: ['slow', ' answer'], firstTokenDelayMs: 300 } });
+      const app = await start({ ollama: { tokens: ['slow', ' answer'], tokenDelayMs: 600 } });
       const id = crypto.randomUUID();
       const first = await app.post('/api/ui/chat', { id, messages: [userMessage('one')] });
       expect(first.status).toBe(200);
