@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventually, readSse, sseEvents, type SseEvent } from '../helpers/sse.ts';
 import { TestChat, textOfMessage } from '../helpers/ui-chat-client.ts';
+import { authRequired, bearer, registerAndLogin } from './auth-support.ts';
 import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 interface MessageRow {
@@ -330,6 +331,43 @@ export function describeUiChat(createHarness: CreateHarness): void {
       const history = (await (await app.fetch(`/api/history/${created.id}`)).json()) as { title: string; model: string };
       expect(history).toMatchObject({ title: 'named by its first message', model: 'ollama/llama3.2:1b' });
       expect(((await app.ollama.requests()).at(-1)?.body as { model: string }).model).toBe('llama3.2:1b');
+    });
+
+    it("is 404 on another user's conversation (submit and regenerate), with no model call and nothing changed", async () => {
+      const app = await start({ env: authRequired() });
+      const owner = await registerAndLogin(app, 'owner@example.com');
+      const intruder = await registerAndLogin(app, 'intruder@example.com');
+      const id = crypto.randomUUID();
+      const first = await app.post('/api/ui/chat', { id, messages: [userMessage('my plan')] }, { headers: bearer(owner.token) });
+      expect(first.status).toBe(200);
+      await first.text();
+      const before = JSON.stringify(await rowsOf(app, id));
+      const hits = await app.ollama.hits('/api/chat');
+      for (const body of [
+        { id, messages: [userMessage('continue')] },
+        { id, messages: [userMessage('my plan')], trigger: 'regenerate-message' },
+      ]) {
+        const response = await app.post('/api/ui/chat', body, { headers: bearer(intruder.token) });
+        expect(response.status).toBe(404);
+        expect(await response.json()).toMatchObject({ code: 'NOT_FOUND' });
+      }
+      expect(await app.ollama.hits('/api/chat')).toBe(hits);
+      expect(JSON.stringify(await rowsOf(app, id))).toBe(before);
+
+      // The same chat id that is not a UUID names a conversation of each caller's own.
+      for (const caller of [owner, intruder]) {
+        const response = await app.post(
+          '/api/ui/chat',
+          { id: 'sharedChatId', messages: [userMessage('hi')] },
+          { headers: bearer(caller.token) },
+        );
+        expect(response.status).toBe(200);
+        await response.text();
+      }
+      const shared = await app.query<{ owner_id: string }>('select owner_id from conversations where id != ? order by owner_id', [
+        id,
+      ]);
+      expect(new Set(shared.map((row) => row.owner_id)).size).toBe(2);
     });
 
     it('refuses malformed bodies with 400 naming the field, before any model call', async () => {
