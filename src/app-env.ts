@@ -15,6 +15,7 @@ import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
 import type { GenerationService } from './services/generation-service.ts';
 import type { UiChatService } from './services/ui-chat-service.ts';
+import type { ImageFetcher } from './services/image-fetch.ts';
 
 /** What an entry file builds and hands to createApp. */
 export interface AppDependencies {
@@ -40,6 +41,11 @@ export interface AppDependencies {
    * absent on Workers, where wrangler.toml's `[assets]` serve it.
    */
   webAppFiles?: MiddlewareHandler;
+  /**
+   * The fetch for images this API fetches for clients (https `image_url`s for Ollama); the runtime's
+   * by default. The Node entry passes one that refuses private addresses when it connects.
+   */
+  imageFetch?: typeof fetch;
 }
 
 export interface Services {
@@ -60,6 +66,8 @@ export interface Services {
   clientAddress: (c: Context) => string | undefined;
   uiChat: UiChatService;
   now: () => Date;
+  /** Fetches a client's https image under the SSRF rules (image-fetch.ts). */
+  fetchImage: ImageFetcher;
 }
 
 /** The one Hono environment type: services are put on the context by createApp. */

@@ -40,6 +40,7 @@ import { GenerationEvents } from './services/generation-events.ts';
 import { GenerationService } from './services/generation-service.ts';
 import { usageRecorder } from './usage/usage-recorder.ts';
 import { UiChatService } from './services/ui-chat-service.ts';
+import { createImageFetcher } from './services/image-fetch.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
   const now = dependencies.clock ?? (() => new Date());
@@ -56,8 +57,10 @@ function buildServices(dependencies: AppDependencies): Services {
     dependencies.fetch,
   );
   const { registry } = dependencies;
-  const chat = new ChatService({ config, store, registry, logger, now });
-  const uiChat = new UiChatService({ config, store, registry, now });
+  const imageFetch = dependencies.imageFetch ?? ((input, init) => globalThis.fetch(input, init));
+  const fetchImage = createImageFetcher(imageFetch);
+  const chat = new ChatService({ config, store, registry, logger, now, fetchImage });
+  const uiChat = new UiChatService({ config, store, registry, now, fetchImage });
   const usage = new UsageStore(dependencies.database);
   const limiter = new Limiter(config, new LimitStore(dependencies.database));
   const metrics = dependencies.metrics === false ? undefined : new ApiMetrics();
@@ -82,6 +85,7 @@ function buildServices(dependencies: AppDependencies): Services {
     usage,
     metrics,
     clientAddress: clientAddressResolver(config.TRUST_PROXY, dependencies.clientAddress),
+    fetchImage,
   };
 }
 

@@ -1,5 +1,6 @@
-import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
+import { messageColumns, withDecodedContent } from './message-columns.ts';
 import {
   conversationCounts,
   conversations,
@@ -13,6 +14,8 @@ export interface ConversationSummary extends ConversationRow {
   messageCount: number;
 }
 
+export type NewMessage = Omit<NewMessageRow, 'sequence' | 'conversationId'>;
+
 export interface NewTurn {
   ownerId: string;
   generationId: string;
@@ -20,31 +23,31 @@ export interface NewTurn {
   lockExpiresAt: number;
   now: string;
   model: string;
-  userMessage: Omit<NewMessageRow, 'sequence' | 'conversationId'>;
+  /** Absent when the user message is already stored (a turn generated again) or there is none (a /v1 tool round). */
+  userMessage?: NewMessage | undefined;
 }
 
-/**
- * Message columns, with `content` read as hex: the libSQL driver cuts TEXT values at the first NUL
- * character when reading (the stored bytes are intact), so content is decoded here instead.
- */
-const messageColumns = { ...getTableColumns(messages), content: sql<string>`hex(${messages.content})` };
-
-const utf8 = new TextDecoder();
-
-function decodeHexText(hex: string): string {
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let index = 0; index < bytes.length; index += 1) bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
-  return utf8.decode(bytes);
-}
-
-const withDecodedContent = (rows: MessageRow[]): MessageRow[] =>
-  rows.map((row) => ({ ...row, content: decodeHexText(row.content) }));
+/** A user message found by its id, with its conversation's lock and the answer to it, if any. */
+export type StoredTurnLookup =
+  | { found: 'none' }
+  /** The id is taken by another owner's message: nothing of it is returned. */
+  | { found: 'foreign' }
+  | {
+      found: 'own';
+      message: MessageRow;
+      /** Whether a generation holds the conversation's lock now. */
+      locked: boolean;
+      answer: MessageRow | undefined;
+    };
 
 /** The conversation belongs to the owner: message queries carry it, so a missed check elsewhere cannot leak rows. */
 const ownedBy = (ownerId: string, conversationId: string) =>
   sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.ownerId} = ${ownerId})`;
 
 export type BeginTurnResult = { outcome: 'started' } | { outcome: 'conflict' };
+
+/** `taken`: a message with the user message's id exists already (a concurrent retry got there first). */
+export type BeginNewConversationResult = { outcome: 'started' } | { outcome: 'taken' };
 
 /** All conversation and message queries. Every query that takes an owner filters by it. */
 export class ConversationStore {
@@ -109,16 +112,60 @@ export class ConversationStore {
     return withDecodedContent(rows);
   }
 
-  /** The last `limit` messages of one of the owner's conversations, oldest first: the context of the next model call. */
-  async recentMessages(ownerId: string, conversationId: string, limit: number): Promise<MessageRow[]> {
+  /**
+   * The last `limit` messages of one of the owner's conversations, oldest first: the context sent with the
+   * next model call. With `beforeSequence`, only messages before it (the context of a turn generated again).
+   */
+  async recentMessages(ownerId: string, conversationId: string, limit: number, beforeSequence?: number): Promise<MessageRow[]> {
     if (limit === 0) return [];
+    const inConversation = eq(messages.conversationId, conversationId);
     const rows = await this.db
       .select(messageColumns)
       .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), ownedBy(ownerId, conversationId)))
+      .where(
+        and(
+          inConversation,
+          ownedBy(ownerId, conversationId),
+          beforeSequence === undefined ? undefined : lt(messages.sequence, beforeSequence),
+        ),
+      )
       .orderBy(desc(messages.sequence))
       .limit(limit);
     return withDecodedContent(rows).reverse();
+  }
+
+  /**
+   * The owner's user message with this id (a client's `message_id`), whether its conversation is locked,
+   * and the answer stored for it. An id used by another owner is only reported as `foreign`.
+   */
+  async findTurn(ownerId: string, messageId: string, nowMs: number): Promise<StoredTurnLookup> {
+    const [row] = await this.db
+      .select({
+        message: messageColumns,
+        lockId: conversations.activeGenerationId,
+        lockExpiresAt: conversations.activeGenerationExpiresAt,
+      })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(and(eq(messages.id, messageId), eq(conversations.ownerId, ownerId)))
+      .limit(1);
+    if (!row) {
+      const [other] = await this.db.select({ id: messages.id }).from(messages).where(eq(messages.id, messageId)).limit(1);
+      return other ? { found: 'foreign' } : { found: 'none' };
+    }
+    const [message] = withDecodedContent([row.message]);
+    if (!message) return { found: 'none' };
+    const answers = await this.db
+      .select(messageColumns)
+      .from(messages)
+      .where(and(eq(messages.conversationId, message.conversationId), eq(messages.replyTo, messageId)))
+      .limit(1);
+    return {
+      found: 'own',
+      message,
+      locked: row.lockId !== null && (row.lockExpiresAt ?? 0) >= nowMs,
+      answer: withDecodedContent(answers)[0],
+    };
   }
 
   async rename(ownerId: string, id: string, title: string, now: string): Promise<boolean> {
@@ -139,21 +186,32 @@ export class ConversationStore {
     return rows.length > 0;
   }
 
-  /** Creates a conversation holding the generation lock, with its first user message, atomically. */
-  async beginNewConversationTurn(conversationId: string, title: string, turn: NewTurn): Promise<void> {
-    await this.db.batch([
-      this.db.insert(conversations).values({
-        id: conversationId,
-        ownerId: turn.ownerId,
-        title,
-        model: turn.model,
-        activeGenerationId: turn.generationId,
-        activeGenerationExpiresAt: turn.lockExpiresAt,
-        createdAt: turn.now,
-        updatedAt: turn.now,
-      }),
-      this.insertMessageWhere(conversationId, turn.userMessage, sql`1`),
+  /**
+   * Creates a conversation holding the generation lock, with its first user message, atomically. When a
+   * message with that user message's id exists already (two retries of one `message_id` at once),
+   * nothing is written and the outcome is `taken`.
+   */
+  async beginNewConversationTurn(conversationId: string, title: string, turn: NewTurn): Promise<BeginNewConversationResult> {
+    const { userMessage } = turn;
+    const free =
+      userMessage === undefined ? sql`1` : sql`not exists (select 1 from ${messages} where ${messages.id} = ${userMessage.id})`;
+    // The selected values follow the table's column order, which drizzle's insert … select requires.
+    const insertConversation = this.db
+      .insert(conversations)
+      .select(
+        sql`select ${conversationId}, ${turn.ownerId}, ${title}, ${turn.model}, ${turn.generationId}, ${turn.lockExpiresAt},
+          ${turn.now}, ${turn.now} where ${free}`,
+      )
+      .returning({ id: conversations.id });
+    if (userMessage === undefined) {
+      const [created] = await this.db.batch([insertConversation]);
+      return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
+    }
+    const [created] = await this.db.batch([
+      insertConversation,
+      this.insertMessageWhere(conversationId, userMessage, this.lockedBy(conversationId, turn.generationId)),
     ]);
+    return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
   }
 
   /**
@@ -164,7 +222,7 @@ export class ConversationStore {
   async beginTurnInNewConversation(
     conversationId: string,
     title: string,
-    turn: NewTurn,
+    turn: NewTurn & { userMessage: NewMessage },
   ): Promise<{ outcome: 'started' } | { outcome: 'exists' }> {
     const [created] = await this.db.batch([
       this.db
@@ -181,64 +239,75 @@ export class ConversationStore {
         })
         .onConflictDoNothing({ target: conversations.id })
         .returning({ id: conversations.id }),
-      this.insertMessageWhere(conversationId, turn.userMessage, this.lockHeldBy(conversationId, turn.generationId)),
+      this.insertMessageWhere(conversationId, turn.userMessage, this.lockedBy(conversationId, turn.generationId)),
     ]);
     return created.length > 0 ? { outcome: 'started' } : { outcome: 'exists' };
   }
 
-  /**
-   * Takes the conversation's generation lock to answer its last user message again, and deletes the
-   * answer being replaced (`replacedMessageId`, when it is still the conversation's last message) in the
-   * same batch, so a refused turn deletes nothing and the new answer takes the old one's place.
-   */
-  async beginRegenerateTurn(
-    conversationId: string,
-    replacedMessageId: string | undefined,
-    turn: Omit<NewTurn, 'userMessage'>,
-  ): Promise<BeginTurnResult> {
-    const lastSequence = sql`(select max(${messages.sequence}) from ${messages} where ${messages.conversationId} = ${conversationId})`;
-    const [locked] = await this.db.batch([
-      this.takeLock(conversationId, turn, {}),
-      this.db.delete(messages).where(
-        and(
-          eq(messages.conversationId, conversationId),
-          // No id: nothing to replace (the last message is a user message whose answer was never stored).
-          eq(messages.id, replacedMessageId ?? ''),
-          eq(messages.role, 'assistant'),
-          sql`${messages.sequence} = ${lastSequence}`,
-          ownedBy(turn.ownerId, conversationId),
-          this.lockHeldBy(conversationId, turn.generationId),
-        ),
-      ),
-    ]);
-    return locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
+  private lockedBy(conversationId: string, generationId: string) {
+    return sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${generationId})`;
   }
 
   /**
    * Takes the conversation's generation lock and stores the user message, in one batch: the insert
-   * only happens when the lock was taken by this turn, so a refused turn writes nothing.
+   * only happens when the lock was taken by this turn, so a refused turn writes nothing. Without a
+   * user message it only takes the lock (a turn generated again, a /v1 exchange ending in tool results).
    */
   async beginTurn(conversationId: string, title: string, turn: NewTurn): Promise<BeginTurnResult> {
-    const [locked] = await this.db.batch([
-      this.takeLock(conversationId, turn, { title: sql`coalesce(${conversations.title}, ${title})` }),
-      this.insertMessageWhere(conversationId, turn.userMessage, this.lockHeldBy(conversationId, turn.generationId)),
-    ]);
+    const nowMs = Date.parse(turn.now);
+    const takeLock = this.db
+      .update(conversations)
+      .set({
+        title: sql`coalesce(${conversations.title}, ${title})`,
+        activeGenerationId: turn.generationId,
+        activeGenerationExpiresAt: turn.lockExpiresAt,
+        model: turn.model,
+        updatedAt: turn.now,
+      })
+      .where(
+        and(
+          eq(conversations.id, conversationId),
+          eq(conversations.ownerId, turn.ownerId),
+          sql`(${conversations.activeGenerationId} is null or ${conversations.activeGenerationExpiresAt} < ${nowMs})`,
+          // A user message id that is taken (a retry racing into another conversation) takes no lock.
+          turn.userMessage === undefined
+            ? undefined
+            : sql`not exists (select 1 from ${messages} where ${messages.id} = ${turn.userMessage.id})`,
+        ),
+      )
+      .returning({ id: conversations.id });
+    const [locked] =
+      turn.userMessage === undefined
+        ? await this.db.batch([takeLock])
+        : await this.db.batch([
+            takeLock,
+            this.insertMessageWhere(conversationId, turn.userMessage, this.lockedBy(conversationId, turn.generationId)),
+          ]);
     return locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
   }
 
   /**
    * Stores the assistant message in its terminal status and releases the lock, atomically. Keyed by
    * message id, so a retried call stores nothing twice; a conversation deleted meanwhile stores nothing.
+   * `replace`: the message takes the place of the stored one with its id (an aborted or failed answer
+   * generated again), keeping its position in the conversation.
    */
   async finishTurn(
     ownerId: string,
     conversationId: string,
     generationId: string,
-    assistantMessage: Omit<NewMessageRow, 'sequence' | 'conversationId'>,
+    assistantMessage: NewMessage,
     now: string,
+    options: { replace?: boolean } = {},
   ): Promise<void> {
+    const insert = this.insertMessageWhere(
+      conversationId,
+      assistantMessage,
+      ownedBy(ownerId, conversationId),
+      options.replace === true,
+    );
     await this.db.batch([
-      this.insertMessageWhere(conversationId, assistantMessage, ownedBy(ownerId, conversationId)),
+      insert,
       this.db
         .update(conversations)
         .set({ activeGenerationId: null, activeGenerationExpiresAt: null, updatedAt: now })
@@ -252,54 +321,36 @@ export class ConversationStore {
     ]);
   }
 
-  /** Sets the generation lock on the owner's conversation when it is free (or its holder's time ran out). */
-  private takeLock(
-    conversationId: string,
-    turn: Omit<NewTurn, 'userMessage'>,
-    changes: Partial<Record<'title', ReturnType<typeof sql>>>,
-  ) {
-    const nowMs = Date.parse(turn.now);
-    return this.db
-      .update(conversations)
-      .set({
-        ...changes,
-        activeGenerationId: turn.generationId,
-        activeGenerationExpiresAt: turn.lockExpiresAt,
-        model: turn.model,
-        updatedAt: turn.now,
-      })
-      .where(
-        and(
-          eq(conversations.id, conversationId),
-          eq(conversations.ownerId, turn.ownerId),
-          sql`(${conversations.activeGenerationId} is null or ${conversations.activeGenerationExpiresAt} < ${nowMs})`,
-        ),
-      )
-      .returning({ id: conversations.id });
-  }
-
-  /** True inside a statement when this generation holds the conversation's lock (set earlier in the batch). */
-  private lockHeldBy(conversationId: string, generationId: string) {
-    return sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${generationId})`;
-  }
-
-  private insertMessageWhere(
-    conversationId: string,
-    message: Omit<NewMessageRow, 'sequence' | 'conversationId'>,
-    condition: ReturnType<typeof sql>,
-  ) {
+  private insertMessageWhere(conversationId: string, message: NewMessage, condition: ReturnType<typeof sql>, replace = false) {
     const nextSequence = sql`(select coalesce(max(${messages.sequence}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
     // An insert builder, not `db.run(sql)`: drizzle's D1 batch cannot bind parameters of raw statements.
     // The selected values follow the table's column order, which drizzle's insert … select requires.
-    return this.db
-      .insert(messages)
-      .select(
-        sql`select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
+    const insert = this.db.insert(messages).select(
+      sql`select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
           ${message.model ?? null}, ${message.finishReason ?? null}, ${message.inputTokens ?? null}, ${message.outputTokens ?? null},
           ${message.errorCode ?? null}, ${message.latencyMs ?? null}, ${message.timeToFirstTokenMs ?? null},
-          ${message.createdAt}, ${message.completedAt ?? null}, ${message.costUsd ?? null}
+          ${message.createdAt}, ${message.completedAt ?? null}, ${message.costUsd ?? null}, ${message.images ?? null},
+          ${message.replyTo ?? null}
         where ${condition}`,
-      )
-      .onConflictDoNothing({ target: messages.id });
+    );
+    if (!replace) return insert.onConflictDoNothing({ target: messages.id });
+    const replaced = (column: string) => sql.raw(`excluded.${column}`);
+    return insert.onConflictDoUpdate({
+      target: messages.id,
+      set: {
+        content: replaced('content'),
+        status: replaced('status'),
+        model: replaced('model'),
+        finishReason: replaced('finish_reason'),
+        inputTokens: replaced('input_tokens'),
+        outputTokens: replaced('output_tokens'),
+        errorCode: replaced('error_code'),
+        latencyMs: replaced('latency_ms'),
+        timeToFirstTokenMs: replaced('time_to_first_token_ms'),
+        createdAt: replaced('created_at'),
+        completedAt: replaced('completed_at'),
+        costUsd: replaced('cost_usd'),
+      },
+    });
   }
 }

@@ -49,6 +49,10 @@ export const messages = sqliteTable(
     completedAt: text('completed_at'),
     /** US dollars, from the configured price of `model`; NULL when no price or no usage is known. */
     costUsd: real('cost_usd'),
+    /** A user message's images, a JSON array of their URLs (data: URLs, or https for /v1 exchanges); NULL when none. */
+    images: text('images'),
+    /** An assistant message's user message (the turn it answers); NULL for older rows and user messages. */
+    replyTo: text('reply_to'),
   },
   (table) => [index('messages_conversation_sequence_idx').on(table.conversationId, table.sequence)],
 );

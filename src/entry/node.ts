@@ -4,6 +4,7 @@ import { createApp } from '../app.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { nodeClientAddress } from './node-client-address.ts';
 import { createNodeFetch } from './node-fetch.ts';
+import { createNodeImageFetch } from './node-image-fetch.ts';
 import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
@@ -14,7 +15,12 @@ async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env, { fetch: createNodeFetch() });
   const { config, logger, database } = dependencies;
   warnIfWebAppMissing(logger);
-  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress, webAppFiles: serveStatic({ root: webAppFolder }) });
+  const app = createApp({
+    ...dependencies,
+    clientAddress: nodeClientAddress,
+    imageFetch: createNodeImageFetch(),
+    webAppFiles: serveStatic({ root: webAppFolder }),
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (address) => {
     logger.info('listening', {
       url: `http://${config.HOST}:${String(address.port)}`,

@@ -1,18 +1,36 @@
-import type { LanguageModelV4 } from '@ai-sdk/provider';
+import type { EmbeddingModelV4, LanguageModelV4 } from '@ai-sdk/provider';
 import type { ProviderConfig } from '../config/provider-settings.ts';
-import { standardCallSettings, type ModelInfo, type ModelProvider } from './model-provider.ts';
+import type { CallFeatures } from './call-features.ts';
 import type { StreamFormat } from './stream-format.ts';
+import {
+  standardCallSettings,
+  type CallObserver,
+  type ModelInfo,
+  type ModelProvider,
+  type ProviderOptions,
+} from './model-provider.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
 
 export interface CloudProviderParts {
   /** Builds the AI SDK model for one call, with the call's observed fetch. */
   model: (modelName: string, fetchForCall: typeof fetch) => LanguageModelV4;
+  /** Builds the embedding model, for providers that have one. */
+  embedding?: (modelName: string, fetchForCall: typeof fetch) => EmbeddingModelV4;
+  /** The provider options for the features that are not standard call options (parallel tool calls, strict schemas). */
+  featureOptions?: (features: CallFeatures) => ProviderOptions | undefined;
   /** Headers a plain GET (health) needs: the API key in the provider's own header. */
   authHeaders: Record<string, string>;
   /** How its answers stream (SSE with the provider's first event). */
   streamFormat: StreamFormat;
 }
+
+/** An embedding call has no streaming phases to report; the transport still refuses web pages. */
+const embeddingObserver: CallObserver = {
+  onResponse: () => undefined,
+  onAnswerStart: () => undefined,
+  onStreamFailure: () => undefined,
+};
 
 /**
  * What OpenAI, Anthropic and the OpenAI-compatible providers share: the transport, standard call
@@ -23,7 +41,7 @@ export function createCloudProvider(
   parts: CloudProviderParts,
   fetchImplementation?: typeof fetch,
 ): ModelProvider {
-  const { model, authHeaders, streamFormat } = parts;
+  const { model, embedding, featureOptions, authHeaders, streamFormat } = parts;
   const transport = createUpstreamTransport(streamFormat, fetchImplementation);
   const healthHeaders = { ...config.headers, ...authHeaders };
   return {
@@ -32,7 +50,14 @@ export function createCloudProvider(
     limits: config.limits,
     models: config.models,
     languageModel: (modelName, observer) => model(modelName, transport.observed(observer)),
-    callSettings: standardCallSettings,
+    ...(embedding === undefined
+      ? {}
+      : { embeddingModel: (modelName: string) => embedding(modelName, transport.observed(embeddingObserver)) }),
+    callSettings: (parameters, features = {}) => {
+      const settings = standardCallSettings(parameters, features);
+      const providerOptions = featureOptions?.(features);
+      return providerOptions === undefined ? settings : { ...settings, providerOptions };
+    },
     listModels: () =>
       Promise.resolve(
         (config.models ?? []).map((name): ModelInfo => ({ name: `${config.name}/${name}`, provider: config.name })),

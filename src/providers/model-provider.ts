@@ -1,5 +1,6 @@
-import type { LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider';
+import type { EmbeddingModelV4, LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider';
 import type { ProviderKind, ProviderLimits } from '../config/provider-settings.ts';
+import { featureCallOptions, type CallFeatures, type FeatureCallOptions } from './call-features.ts';
 
 export type { ProviderKind, ProviderLimits };
 
@@ -34,8 +35,8 @@ export interface GenerationParameters {
   stopSequences?: string[] | undefined;
 }
 
-/** What a model call takes besides the prompt: standard settings and provider options. */
-export interface CallSettings {
+/** What a model call takes besides the prompt: standard settings, the requested features and provider options. */
+export interface CallSettings extends FeatureCallOptions {
   temperature?: number;
   maxOutputTokens?: number;
   topP?: number;
@@ -64,15 +65,20 @@ export interface ModelProvider {
   /** The models this provider serves; undefined lets any name through (the provider checks it). */
   readonly models: readonly string[] | undefined;
   languageModel(modelName: string, observer: CallObserver): LanguageModelV4;
-  /** The call settings for the AI SDK (standard ones, or provider options where the provider ignores those). */
-  callSettings(parameters: GenerationParameters): CallSettings;
+  /** The embedding model (it honours the call's `dimensions`); absent for providers that have none (Anthropic). */
+  embeddingModel?: (modelName: string) => EmbeddingModelV4;
+  /**
+   * The call settings for the AI SDK: standard ones (or provider options where the provider ignores
+   * those) and the features an OpenAI client asked for, in this provider's terms.
+   */
+  callSettings(parameters: GenerationParameters, features?: CallFeatures): CallSettings;
   listModels(signal: AbortSignal): Promise<ModelInfo[]>;
   health(signal: AbortSignal): Promise<ProviderHealth>;
 }
 
-/** The standard AI SDK call settings for providers that honour them (all but Ollama's). */
-export function standardCallSettings(parameters: GenerationParameters): CallSettings {
-  const settings: CallSettings = {};
+/** The standard AI SDK call settings for providers that honour them (all but Ollama's), with the features. */
+export function standardCallSettings(parameters: GenerationParameters, features: CallFeatures = {}): CallSettings {
+  const settings: CallSettings = featureCallOptions(features);
   if (parameters.temperature !== undefined) settings.temperature = parameters.temperature;
   if (parameters.topP !== undefined) settings.topP = parameters.topP;
   if (parameters.maxOutputTokens !== undefined) settings.maxOutputTokens = parameters.maxOutputTokens;

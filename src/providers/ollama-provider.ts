@@ -1,6 +1,9 @@
+import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderConfig } from '../config/provider-settings.ts';
-import type { GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
+import { featureCallOptions, type CallFeatures } from './call-features.ts';
+import type { CallObserver, GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
+import { providerCapabilities } from './provider-capabilities.ts';
 import { ollamaNdjsonStream } from './ollama-stream-guard.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
@@ -33,15 +36,39 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
   // with status 200, a cut body, another server's lines) into failures.
   const transport = createUpstreamTransport(ollamaNdjsonStream, options.fetch);
 
+  const silentObserver: CallObserver = {
+    onResponse: () => undefined,
+    onAnswerStart: () => undefined,
+    onStreamFailure: () => undefined,
+  };
+  const ollama = (observer: CallObserver) =>
+    createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(observer) });
+
   return {
     name,
     kind: 'ollama',
     limits: options.limits ?? defaultLimits,
     models: undefined,
     languageModel(modelName, observer) {
-      return createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(observer) })(modelName);
+      return ollama(observer)(modelName);
     },
-    callSettings(parameters: GenerationParameters) {
+    embeddingModel(modelName): EmbeddingModelV4 {
+      const model = ollama(silentObserver).embedding(modelName);
+      // Ollama's /api/embed takes `dimensions`, which the provider reads from its own options only.
+      return {
+        specificationVersion: 'v4',
+        provider: model.provider,
+        modelId: model.modelId,
+        maxEmbeddingsPerCall: model.maxEmbeddingsPerCall,
+        supportsParallelCalls: model.supportsParallelCalls,
+        doEmbed: ({ dimensions, providerOptions, ...options }) =>
+          model.doEmbed({
+            ...options,
+            providerOptions: dimensions === undefined ? (providerOptions ?? {}) : { ...providerOptions, ollama: { dimensions } },
+          }),
+      };
+    },
+    callSettings(parameters: GenerationParameters, features: CallFeatures = {}) {
       // ollama-ai-provider-v2 sends temperature/top_p/max tokens at the top level of /api/chat, where
       // Ollama ignores them, and drops stop sequences; Ollama reads them from `options`.
       const ollamaOptions: Record<string, number | string[]> = {};
@@ -50,7 +77,14 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
       if (parameters.maxOutputTokens !== undefined) ollamaOptions['num_predict'] = parameters.maxOutputTokens;
       if (parameters.stopSequences !== undefined && parameters.stopSequences.length > 0)
         ollamaOptions['stop'] = parameters.stopSequences;
-      return { providerOptions: { ollama: { options: ollamaOptions } } };
+      // The provider warns that it ignores a top-level seed; Ollama reads it from `options` too.
+      if (features.seed !== undefined) ollamaOptions['seed'] = features.seed;
+      // /api/chat has no tool_choice: "none" is kept by sending no tools.
+      const standard = featureCallOptions(
+        { ...features, seed: undefined },
+        { omitToolsForNone: !providerCapabilities.ollama.toolChoiceNone },
+      );
+      return { ...standard, providerOptions: { ollama: { options: ollamaOptions } } };
     },
     async listModels(signal) {
       const tags = await getUpstreamJson<OllamaTagsResponse>(transport.fetch, `${baseUrl}/api/tags`, headers, signal);

@@ -10,7 +10,7 @@ import { streamGeneration, type GenerationStreamOptions } from '../streaming/gen
 /** How a route frames its stream: its event shapes (the rest is the generation's). */
 export type StreamEvents = Pick<
   GenerationStreamOptions,
-  'startEvent' | 'startEvents' | 'tokenEvent' | 'doneEvents' | 'endOfStream' | 'errorEvent' | 'headers'
+  'startEvent' | 'startEvents' | 'tokenEvent' | 'toolCallEvent' | 'doneEvents' | 'endOfStream' | 'errorEvent' | 'headers'
 >;
 
 /** The generation's context from the request: the caller, the route pattern, the client's address, the access log's record. */
@@ -22,6 +22,7 @@ export function generationContext(c: Context<AppEnv>, streaming: boolean, endUse
     requestId: c.var.requestId,
     clientAddress: c.var.services.clientAddress(c),
     streaming,
+    signal: c.req.raw.signal,
     endUser,
     runInBackground: c.var.runInBackground,
     onSettled: (event) => {
@@ -57,7 +58,9 @@ export function streamAnswer(c: Context<AppEnv>, generation: Generation, events:
       c.var.requestRecord.settling = generation.settled;
       return outcome;
     },
-    settle: () => generation.settled,
+    settle: async () => {
+      await generation.settled;
+    },
     runInBackground: c.var.runInBackground,
     logger,
     ...events,

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { ConversationSummary } from '../db/conversation-store.ts';
 import { messageRoles, messageStatuses, type ConversationRow, type MessageRow } from '../db/schema.ts';
+import { storedImages } from '../db/message-images.ts';
 import { usageSchema } from './common.ts';
 
 export const defaultTitle = 'New conversation';
@@ -46,6 +47,9 @@ export const messageSchema = z
     id: z.uuid(),
     role: z.enum(messageRoles),
     content: z.string(),
+    images: z.array(z.string()).optional().openapi({
+      description: "A user message's images: data URLs (or the https URLs an OpenAI client sent with X-Conversation-Id)",
+    }),
     timestamp: z.string(),
     status: z.enum(messageStatuses),
     model: z.string().optional(),
@@ -89,10 +93,12 @@ export const toConversationSummary = (row: ConversationSummary) => ({
 
 export function toMessage(row: MessageRow): z.infer<typeof messageSchema> {
   const hasUsage = row.role === 'assistant' && (row.inputTokens !== null || row.outputTokens !== null);
+  const images = storedImages(row);
   return {
     id: row.id,
     role: row.role,
     content: row.content,
+    ...(images.length === 0 ? {} : { images }),
     timestamp: row.createdAt,
     status: row.status,
     ...(row.model === null ? {} : { model: row.model }),

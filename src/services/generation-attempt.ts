@@ -1,9 +1,13 @@
 import { AppError } from '../errors/app-error.ts';
 import { classifyUpstreamFailure, type RetryDisposition } from '../errors/upstream-error.ts';
+import type { CallFeatures } from '../providers/call-features.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
+import { providerCapabilities } from '../providers/provider-capabilities.ts';
 import { UpstreamStreamError } from '../providers/upstream-stream-error.ts';
-import { toModelPrompt, type ConversationMessage } from './model-prompt.ts';
+import { droppedFeature } from './dropped-features.ts';
+import { toModelPrompt, type ConversationMessage, type ToolCall } from './model-prompt.ts';
+import { ToolCallCollector, type ToolCallEvent } from './tool-call-collector.ts';
 
 export type GenerationStatus = 'complete' | 'aborted' | 'error';
 
@@ -15,6 +19,8 @@ export interface AttemptRequest {
   system?: string | undefined;
   messages: ConversationMessage[];
   parameters: GenerationParameters;
+  /** Tools, structured output and other OpenAI fields, already checked against the provider's capabilities. */
+  features?: CallFeatures | undefined;
   /** The client's signal. */
   signal: AbortSignal;
   /** `performance.now()` after which the whole generation is over (retries included). */
@@ -28,17 +34,21 @@ export interface AttemptHooks {
   /** A usable response started (headers of a model answer, or its first text). */
   onStart(): void;
   onText(text: string): void | Promise<void>;
+  /** A tool call starts, or a piece of its arguments arrives. */
+  onToolCall?: ((event: ToolCallEvent) => void | Promise<void>) | undefined;
 }
 
 export interface AttemptResult {
   status: GenerationStatus;
   started: boolean;
   text: string;
+  /** The tool calls the model asked for, with their whole arguments. */
+  toolCalls: ToolCall[];
   finishReason: string | null;
   inputTokens: number | null;
   outputTokens: number | null;
   error: AppError | undefined;
-  /** What may follow a failure; always 'none' once text was received (it may have reached the client). */
+  /** What may follow a failure; always 'none' once text or a tool call was received (it may have reached the client). */
   retry: RetryDisposition;
   retryAfterMs: number | undefined;
   /** `performance.now()` of the first text, or null. */
@@ -53,9 +63,9 @@ const timeoutMessages: Record<Exclude<StopReason, 'client'>, string> = {
 };
 
 /**
- * One call of one model through the AI SDK's streamText, with its own time limits: to the response
- * headers, to the first token, between tokens, and the generation's deadline. It reads the whole
- * stream itself (onFinish does not run on abort, RELIABILITY.md pitfall 1) and never throws.
+ * One call of one model through the provider's own doStream, with its own time limits: to the
+ * response headers, to the first token, between tokens, and the generation's deadline. It reads the
+ * whole stream itself (onFinish does not run on abort, RELIABILITY.md pitfall 1) and never throws.
  */
 export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): Promise<AttemptResult> {
   const controller = new AbortController();
@@ -103,6 +113,22 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
   };
   const texts: string[] = [];
   let firstTextAt: number | null = null;
+  /** The first output (text or a tool call): the answer has started and the first-token limit stops. */
+  const markOutput = () => {
+    if (firstTextAt === null) {
+      firstTextAt = performance.now();
+      markStarted();
+    }
+    if (gapTimer === undefined) startGapLimit();
+  };
+  /** Awaits the client (back-pressure) without that wait counting as upstream silence. */
+  const deliver = async (work: void | Promise<void>) => {
+    waitingForClient = true;
+    await work;
+    waitingForClient = false;
+    lastActivityAt = performance.now();
+  };
+  const toolCalls = new ToolCallCollector((event) => deliver(hooks.onToolCall?.(event)));
   let finishReason: string | null = null;
   let inputTokens: number | null = null;
   let outputTokens: number | null = null;
@@ -124,9 +150,10 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
     // The provider's own doStream, not streamText: streamText's step, tool and telemetry layers cost
     // about 1.5 ms of CPU per call here (bench/, README "Performance") and this API uses none of them.
     // Retries are this module's caller's; the provider does none of its own.
+    const imageMode = providerCapabilities[model.provider.kind].fetchesImageUrls ? 'url' : 'inline';
     const { stream } = await languageModel.doStream({
-      prompt: toModelPrompt(request.system, request.messages),
-      ...model.provider.callSettings(request.parameters),
+      prompt: toModelPrompt(request.system, request.messages, imageMode),
+      ...model.provider.callSettings(request.parameters, request.features),
       abortSignal: controller.signal,
     });
     const reader = stream.getReader();
@@ -136,17 +163,22 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
       const part = next.value;
       if (part.type === 'text-delta') {
         if (part.delta === '') continue;
-        if (firstTextAt === null) {
-          firstTextAt = performance.now();
-          markStarted();
-        }
-        if (gapTimer === undefined) startGapLimit();
+        markOutput();
         texts.push(part.delta);
-        waitingForClient = true;
-        await hooks.onText(part.delta);
-        waitingForClient = false;
-        lastActivityAt = performance.now();
-      } else if (part.type === 'reasoning-delta' || part.type === 'tool-input-delta') {
+        await deliver(hooks.onText(part.delta));
+      } else if (part.type === 'tool-input-start' || part.type === 'tool-input-delta' || part.type === 'tool-call') {
+        markOutput();
+        await toolCalls.add(part);
+      } else if (part.type === 'stream-start') {
+        const dropped = droppedFeature(part.warnings, request.features);
+        if (dropped !== undefined) {
+          // No text went out yet: the answer is refused (or left to a fallback) rather than given without the feature.
+          failure ??= dropped;
+          controller.abort();
+          await reader.cancel().catch(() => undefined);
+          break;
+        }
+      } else if (part.type === 'reasoning-delta') {
         if (gapTimer === undefined) startGapLimit();
         else lastActivityAt = performance.now();
       } else if (part.type === 'finish') {
@@ -171,11 +203,12 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
   if (failure === undefined && finishReason === 'interrupted')
     failure = new UpstreamStreamError('The model server ended the answer before it was complete', 'truncated');
 
-  const textReceived = texts.length > 0;
+  const textReceived = texts.length > 0 || toolCalls.calls.length > 0;
   const result: AttemptResult = {
     status: 'complete',
     started,
     text: texts.join(''),
+    toolCalls: toolCalls.calls,
     finishReason,
     inputTokens,
     outputTokens,

@@ -1,10 +1,12 @@
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logger.ts';
+import type { CallFeatures } from '../providers/call-features.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
 import { runAttempt, type AttemptResult, type GenerationStatus } from './generation-attempt.ts';
 import { defaultRetrySettings, delayBeforeRetry, sleep, type RetrySettings } from './retry-policy.ts';
 import type { ConversationMessage } from './model-prompt.ts';
+import type { ToolCallEvent } from './tool-call-collector.ts';
 
 export type { GenerationStatus };
 
@@ -15,6 +17,10 @@ export interface GenerationInput {
   system?: string | undefined;
   messages: ConversationMessage[];
   parameters: GenerationParameters;
+  /** Tools, structured output, seed…: checked against each model's provider before the call (provider-capabilities.ts). */
+  features?: CallFeatures | undefined;
+  /** Who the caller says the end user is (OpenAI's `user`); carried to the outcome for the usage record. */
+  user?: string | undefined;
   /** The client's signal: when it aborts, the upstream call is cancelled and the outcome is `aborted`. */
   signal: AbortSignal;
   /** Overrides every provider's own first-token limit. */
@@ -36,6 +42,8 @@ export interface GenerationSink {
   onStart?: (start: AnswerStart) => void;
   /** A piece of text; awaiting it applies the client's back-pressure to the upstream. */
   onText?: (text: string) => void | Promise<void>;
+  /** A tool call starts or a piece of its arguments arrives; awaited like onText. */
+  onToolCall?: (event: ToolCallEvent) => void | Promise<void>;
 }
 
 /**
@@ -44,8 +52,10 @@ export interface GenerationSink {
  */
 export interface GenerationOutcome extends Pick<
   AttemptResult,
-  'status' | 'started' | 'text' | 'finishReason' | 'inputTokens' | 'outputTokens' | 'error'
+  'status' | 'started' | 'text' | 'toolCalls' | 'finishReason' | 'inputTokens' | 'outputTokens' | 'error'
 > {
+  /** The request's `user`, when it named one. */
+  user: string | undefined;
   latencyMs: number;
   timeToFirstTokenMs: number | null;
   /** The model that answered (or, on failure, the last one tried). */
@@ -63,6 +73,7 @@ const outOfTime = (): AttemptResult => ({
   status: 'error',
   started: false,
   text: '',
+  toolCalls: [],
   finishReason: null,
   inputTokens: null,
   outputTokens: null,
@@ -95,6 +106,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
       sink.onStart?.({ model, fallbackCount });
     },
     onText: sink.onText ?? noText,
+    onToolCall: sink.onToolCall,
   };
 
   // Built only when needed: an AppError captures a stack trace, which is not free on every request.
@@ -118,6 +130,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
           system: input.system,
           messages: input.messages,
           parameters: input.parameters,
+          features: input.features,
           signal: input.signal,
           deadline,
           headersTimeoutMs: lastChance ? Infinity : Math.min(limits.headersTimeoutMs, firstTokenTimeoutMs),
@@ -144,10 +157,12 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
     status: result.status,
     started,
     text: result.text,
+    toolCalls: result.toolCalls,
     finishReason: result.status === 'complete' ? result.finishReason : result.status === 'aborted' ? 'aborted' : 'error',
     inputTokens: result.inputTokens,
     outputTokens: result.outputTokens,
     error: result.error,
+    user: input.user,
     latencyMs: performance.now() - startedAt,
     timeToFirstTokenMs: result.firstTextAt === null ? null : result.firstTextAt - startedAt,
     model,

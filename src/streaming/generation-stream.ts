@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
 import { answerHeaders } from '../services/answer-headers.ts';
 import type { AnswerStart, GenerationOutcome, GenerationSink } from '../services/generation.ts';
+import type { ToolCallEvent } from '../services/tool-call-collector.ts';
 import { createSseStream, sseHeaders } from './sse-stream.ts';
 
 const noop = () => undefined;
@@ -25,6 +26,8 @@ export interface GenerationStreamOptions {
   startEvents?: (start: AnswerStart) => unknown[];
   /** The event for one piece of text. */
   tokenEvent(text: string): unknown;
+  /** The event for a tool call's start or a piece of its arguments (OpenAI's `delta.tool_calls`); none when absent. */
+  toolCallEvent?: (event: ToolCallEvent) => unknown;
   /** Runs once per generation, before any terminal event or error response: persistence goes here. */
   settle(outcome: GenerationOutcome): Promise<void>;
   /** The last events of a complete generation. */
@@ -78,8 +81,13 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
     };
   });
   const errorEvent = options.errorEvent ?? ((error: AppError) => ({ error: error.message, code: error.code }));
+  const { toolCallEvent } = options;
   const generation = options.run(
-    { onStart: markStarted, onText: (text) => sse.send(options.tokenEvent(text)) },
+    {
+      onStart: markStarted,
+      onText: (text) => sse.send(options.tokenEvent(text)),
+      ...(toolCallEvent === undefined ? {} : { onToolCall: (event: ToolCallEvent) => sse.send(toolCallEvent(event)) }),
+    },
     AbortSignal.any([options.signal, clientGone.signal]),
   );
   // Settles once, and is handed to the runtime at once: on Workers a client that leaves ends the

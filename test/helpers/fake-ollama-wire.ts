@@ -5,6 +5,7 @@
  * Key order of every object matches what the real Ollama server emits.
  */
 import { createHash } from 'node:crypto';
+import { fakeEmbedding } from './fake-upstream-types.ts';
 
 export type GenerationKind = 'chat' | 'generate';
 
@@ -39,6 +40,24 @@ export function tokenLine(kind: GenerationKind, modelJson: string, token: string
     : `${head}"response":${JSON.stringify(token)},"done":false}\n`;
 }
 
+/** A function call as Ollama's /api/chat answers it (docs/api.md, "Chat request (with tools)"). */
+export interface OllamaToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+const toolCallsJson = (calls: readonly OllamaToolCall[]) =>
+  calls.map((call) => ({ function: { name: call.name, arguments: call.arguments } }));
+
+/**
+ * The streamed chunk that carries tool calls: Ollama sends each call whole, in a chunk with empty
+ * content (ollama.com/blog/streaming-tool), before the final done chunk.
+ */
+export function toolCallLine(modelJson: string, calls: readonly OllamaToolCall[]): string {
+  const message = { role: 'assistant', content: '', tool_calls: toolCallsJson(calls) };
+  return `{"model":${modelJson},"created_at":"${createdAt()}","message":${JSON.stringify(message)},"done":false}\n`;
+}
+
 /** `{"error":"…"}\n` — how Ollama reports an error in the middle of a stream. */
 export function errorLine(message: string): string {
   return `{"error":${JSON.stringify(message)}}\n`;
@@ -54,6 +73,7 @@ export function doneObject(
   content: string,
   stats: DoneStats,
   done = true,
+  toolCalls: readonly OllamaToolCall[] = [],
 ): Record<string, unknown> {
   const counts = {
     total_duration: DURATIONS.total_duration,
@@ -67,7 +87,10 @@ export function doneObject(
     return {
       model,
       created_at: createdAt(),
-      message: { role: 'assistant', content },
+      message:
+        toolCalls.length === 0
+          ? { role: 'assistant', content }
+          : { role: 'assistant', content, tool_calls: toolCallsJson(toolCalls) },
       done_reason: 'stop',
       done,
       ...counts,
@@ -194,4 +217,42 @@ export function parseRequestBody(raw: string, goType: string): ParsedBody {
     return { ok: false, error: `json: cannot unmarshal ${kind} into Go value of type ${goType}` };
   }
   return { ok: true, value: value as Record<string, unknown> };
+}
+
+/** The size of the fake's /api/embed vectors when the request names no `dimensions`. */
+export const FAKE_OLLAMA_EMBEDDING_DIMENSIONS = 8;
+
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Ollama decodes `images` as base64 (Go's []byte): anything else is refused with 400. */
+export function invalidImages(body: Record<string, unknown>): string | undefined {
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as Record<string, unknown>[]) : [];
+  for (const message of messages) {
+    const images = message['images'];
+    if (images === undefined || images === null) continue;
+    if (!Array.isArray(images))
+      return 'json: cannot unmarshal string into Go struct field Message.messages.images of type []api.ImageData';
+    for (const image of images) {
+      if (typeof image !== 'string' || !base64Pattern.test(image) || image.length % 4 !== 0)
+        return 'illegal base64 data at input byte 0';
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The answer to POST /api/embed (docs/api.md, "Generate Embeddings"): `input` a string or an array of
+ * strings, `embeddings` one vector per input, the durations and prompt_eval_count.
+ */
+export function embedObject(model: string, body: Record<string, unknown>): Record<string, unknown> {
+  const input = body['input'];
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input.map(String) : [];
+  const dimensions = typeof body['dimensions'] === 'number' ? body['dimensions'] : FAKE_OLLAMA_EMBEDDING_DIMENSIONS;
+  return {
+    model,
+    embeddings: texts.map((text) => fakeEmbedding(text, dimensions)),
+    total_duration: 14143917,
+    load_duration: 1019500,
+    prompt_eval_count: texts.reduce((sum, text) => sum + Math.max(1, Math.ceil(text.length / 4)), 0),
+  };
 }

@@ -8,15 +8,19 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   doneObject,
+  embedObject,
   errorLine,
   estimatePromptTokens,
+  invalidImages,
   loadObject,
   parseRequestBody,
   partialObject,
   tagEntry,
   tokenLine,
+  toolCallLine,
   withLatest,
   type GenerationKind,
+  type OllamaToolCall,
 } from './fake-ollama-wire.ts';
 import { handleControlRequest } from './fake-ollama-control.ts';
 import { listenOnLoopback } from './listen-local.ts';
@@ -45,6 +49,8 @@ export interface FakeOllamaBehaviour {
   fault?: FakeOllamaFault | undefined;
   /** The Content-Type of a streamed answer instead of `application/x-ndjson`; '' sends none. */
   streamContentType?: string | undefined;
+  /** /api/chat answers with these tool calls after the text tokens. */
+  toolCalls?: OllamaToolCall[] | undefined;
 }
 
 export interface RecordedRequest {
@@ -157,6 +163,11 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
       return;
     }
     const body = parsed.value;
+    const imageProblem = kind === 'chat' ? invalidImages(body) : undefined;
+    if (imageProblem !== undefined) {
+      sendJson(res, 400, { error: imageProblem });
+      return;
+    }
     const model = typeof body['model'] === 'string' ? body['model'] : '';
     if (model === '') {
       sendJson(res, 400, { error: 'model is required' });
@@ -206,7 +217,7 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
           return;
         }
         default: {
-          sendJson(res, 200, doneObject(kind, model, content, stats));
+          sendJson(res, 200, doneObject(kind, model, content, stats, true, kind === 'chat' ? (b.toolCalls ?? []) : []));
           return;
         }
       }
@@ -237,8 +248,35 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
         if (write(`${JSON.stringify(doneObject(kind, model, '', stats, false))}\n`)) res.end();
         return;
       default:
+        if (kind === 'chat' && (b.toolCalls ?? []).length > 0 && !write(toolCallLine(modelJson, b.toolCalls ?? []))) return;
         if (write(`${JSON.stringify(doneObject(kind, model, '', stats))}\n`)) res.end();
     }
+  }
+
+  /** POST /api/embed: scripted faults, Ollama's 404 for a missing model, else embedObject. */
+  function embed(req: IncomingMessage, res: ServerResponse, raw: string): void {
+    const b: FakeOllamaBehaviour = { ...behaviour, ...(queue.shift() ?? {}) };
+    if (b.fault?.kind === 'refuse') {
+      req.socket.destroy();
+      return;
+    }
+    if (b.fault?.kind === 'http-error') {
+      res.writeHead(b.fault.status, { 'Content-Type': b.fault.contentType ?? JSON_CT, ...b.fault.headers });
+      res.end(b.fault.body);
+      return;
+    }
+    const parsed = parseRequestBody(raw, 'api.EmbedRequest');
+    if (!parsed.ok) {
+      sendJson(res, 400, { error: parsed.error });
+      return;
+    }
+    const body = parsed.value;
+    const model = typeof body['model'] === 'string' ? body['model'] : '';
+    if (!models.has(withLatest(model))) {
+      sendJson(res, 404, { error: `model "${model}" not found, try pulling it first` });
+      return;
+    }
+    sendJson(res, 200, embedObject(model, body));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -264,6 +302,10 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
     const get = method === 'GET' || method === 'HEAD';
     if (method === 'POST' && path === '/api/chat') return generation('chat', req, res, raw);
     if (method === 'POST' && path === '/api/generate') return generation('generate', req, res, raw);
+    if (method === 'POST' && path === '/api/embed') {
+      embed(req, res, raw);
+      return;
+    }
     if (get && path === '/api/tags') {
       sendJson(res, 200, { models: [...models].map(tagEntry) });
       return;

@@ -3,8 +3,15 @@
  * 127.0.0.1, `/v1/chat/completions` as SSE chunks exactly as OpenAI sends them (role chunk, content
  * chunks, the finish_reason chunk, a usage chunk when `stream_options.include_usage`, `data: [DONE]`),
  * JSON when not streaming, and OpenAI's error bodies. Scriptable like the fake Ollama (see
- * fake-upstream-server.ts). Only `/v1/chat/completions` and `/v1/models` exist: a call to the
- * Responses API gets OpenAI's 404.
+ * fake-upstream-server.ts). Only `/v1/chat/completions`, `/v1/embeddings` and `/v1/models` exist: a
+ * call to the Responses API gets OpenAI's 404.
+ *
+ * Tool calls and embeddings follow OpenAI's API reference (platform.openai.com/docs/api-reference:
+ * the chat completion chunk object's `delta.tool_calls`, "Function calling" → streaming, and the
+ * embedding object): the first chunk of a call carries `index`, `id`, `type: "function"` and
+ * `function: {name, arguments: ""}`, later chunks `{index, function: {arguments}}` with a piece of
+ * the JSON; the answer finishes with `tool_calls`, and without streaming the message has
+ * `content: null` and `tool_calls`.
  */
 import type { IncomingMessage } from 'node:http';
 import {
@@ -14,8 +21,12 @@ import {
   type GenerationContext,
   type WireFormat,
 } from './fake-upstream-server.ts';
+import { argumentPieces, fakeEmbedding } from './fake-upstream-types.ts';
 
-export const OPENAI_MODELS: readonly string[] = ['gpt-4o-mini', 'gpt-4o'];
+export const OPENAI_MODELS: readonly string[] = ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'];
+
+/** The size of the fake's embeddings when the request names no `dimensions`. */
+export const FAKE_EMBEDDING_DIMENSIONS = 8;
 
 export interface FakeOpenAIOptions extends Partial<FakeUpstreamBehaviour> {
   /** The key the fake accepts as `Authorization: Bearer …`; undefined accepts any. */
@@ -104,6 +115,60 @@ function usageOf(context: GenerationContext) {
   };
 }
 
+/** `image_url.url` as Chat Completions takes it: an http(s) URL or a base64 data URL of an image type, else its 400. */
+function invalidImage(body: Record<string, unknown>): { status: number; body: unknown } | null {
+  const messages = Array.isArray(body['messages']) ? (body['messages'] as { content?: unknown }[]) : [];
+  for (const [messageIndex, message] of messages.entries()) {
+    const parts = Array.isArray(message.content) ? (message.content as Record<string, unknown>[]) : [];
+    for (const [partIndex, part] of parts.entries()) {
+      if (part['type'] !== 'image_url') continue;
+      const given = (part['image_url'] as { url?: unknown } | undefined)?.url;
+      const url = typeof given === 'string' ? given : '';
+      if (/^https?:\/\//.test(url) || /^data:image\/(png|jpeg|gif|webp);base64,/.test(url)) continue;
+      const param = `messages[${String(messageIndex)}].content[${String(partIndex)}].image_url.url`;
+      return {
+        status: 400,
+        body: errorBody(
+          'invalid_request_error',
+          `Invalid '${param}'. Expected a valid URL or a base64-encoded data URL with an image MIME type.`,
+          'invalid_value',
+          param,
+        ),
+      };
+    }
+  }
+  return null;
+}
+
+const toolCallsOf = (context: GenerationContext) => context.behaviour.toolCalls ?? [];
+const finishReason = (context: GenerationContext) => (toolCallsOf(context).length > 0 ? 'tool_calls' : 'stop');
+
+function embeddingsAnswer(body: Record<string, unknown>, model: string) {
+  const input = body['input'];
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input.map(String) : [];
+  if (texts.length === 0)
+    return { status: 400, body: errorBody('invalid_request_error', "'$.input' is invalid.", null, 'input') };
+  const dimensions = typeof body['dimensions'] === 'number' ? body['dimensions'] : FAKE_EMBEDDING_DIMENSIONS;
+  const base64 = body['encoding_format'] === 'base64';
+  const tokens = texts.reduce((sum, text) => sum + Math.max(1, Math.ceil(text.length / 4)), 0);
+  return {
+    status: 200,
+    body: {
+      object: 'list',
+      data: texts.map((text, index) => {
+        const values = fakeEmbedding(text, dimensions);
+        return {
+          object: 'embedding',
+          index,
+          embedding: base64 ? Buffer.from(new Float32Array(values).buffer).toString('base64') : values,
+        };
+      }),
+      model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+  };
+}
+
 export function openaiWire(apiKey: string | undefined): WireFormat {
   return {
     generationPath: '/v1/chat/completions',
@@ -131,6 +196,7 @@ export function openaiWire(apiKey: string | undefined): WireFormat {
       return null;
     },
     errorBody: openaiErrorBody,
+    validate: invalidImage,
     modelNotFound: (model) => ({
       status: 404,
       body: openaiErrorBody(404, `The model \`${model}\` does not exist or you do not have access to it.`),
@@ -148,9 +214,23 @@ export function openaiWire(apiKey: string | undefined): WireFormat {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: text, refusal: null, annotations: [] },
+          message: {
+            role: 'assistant',
+            content: text === '' && toolCallsOf(context).length > 0 ? null : text,
+            refusal: null,
+            annotations: [],
+            ...(toolCallsOf(context).length === 0
+              ? {}
+              : {
+                  tool_calls: toolCallsOf(context).map((call) => ({
+                    id: call.id,
+                    type: 'function',
+                    function: { name: call.name, arguments: call.arguments },
+                  })),
+                }),
+          },
           logprobs: null,
-          finish_reason: 'stop',
+          finish_reason: finishReason(context),
         },
       ],
       ...(context.behaviour.usage ? { usage: usageOf(context) } : {}),
@@ -162,12 +242,22 @@ export function openaiWire(apiKey: string | undefined): WireFormat {
         { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
       ]),
     token: (context, text) => chunk(context, [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }]),
+    toolCallEvents: (context) =>
+      toolCallsOf(context)
+        .flatMap((call, index) => [
+          { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } },
+          ...argumentPieces(call.arguments).map((piece) => ({ index, function: { arguments: piece } })),
+        ])
+        .map((toolCall) => chunk(context, [{ index: 0, delta: { tool_calls: [toolCall] }, logprobs: null, finish_reason: null }]))
+        .join(''),
     finish: (context) => {
-      const last = chunk(context, [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]);
+      const last = chunk(context, [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(context) }]);
       return includeUsage(context) && context.behaviour.usage ? last + chunk(context, [], usageOf(context)) : last;
     },
     doneMarker: () => 'data: [DONE]\n\n',
     errorEvent: (message) => `data: ${JSON.stringify(errorBody('server_error', message, null))}\n\n`,
+    embeddingPath: '/v1/embeddings',
+    embeddings: embeddingsAnswer,
   };
 }
 

@@ -115,6 +115,11 @@ export async function startFakeUpstream(
       sendJson(res, denied.status, denied.body);
       return;
     }
+    const invalid = wire.validate?.(body);
+    if (invalid) {
+      sendJson(res, invalid.status, invalid.body);
+      return;
+    }
     const model = typeof body['model'] === 'string' ? body['model'] : '';
     if (!models.has(model)) {
       const missing = wire.modelNotFound(model);
@@ -164,6 +169,7 @@ export async function startFakeUpstream(
     if (fault?.kind === 'reset-after-tokens') return destroySocket();
     if (fault?.kind === 'error-after-tokens') write(wire.errorEvent(fault.message));
     else if (fault?.kind !== 'eof-before-done') {
+      if ((b.toolCalls ?? []).length > 0) write(wire.toolCallEvents(context, limit));
       write(wire.finish(context));
       if (fault?.kind !== 'no-done-marker') write(wire.doneMarker(context));
     }
@@ -206,6 +212,24 @@ export async function startFakeUpstream(
         return;
       }
       return generate(req, res, body as Record<string, unknown>);
+    }
+    if (req.method === 'POST' && wire.embeddingPath !== undefined && path === wire.embeddingPath && wire.embeddings) {
+      const b: FakeUpstreamBehaviour = { ...behaviour, ...queue.shift() };
+      if (b.fault?.kind === 'refuse') {
+        req.socket.destroy();
+        return;
+      }
+      if (b.fault?.kind === 'http-error') {
+        res.writeHead(b.fault.status, { 'Content-Type': b.fault.contentType ?? 'application/json', ...b.fault.headers });
+        res.end(b.fault.body ?? JSON.stringify(wire.errorBody(b.fault.status)));
+        return;
+      }
+      const denied = wire.checkAuth(req);
+      const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+      const model = typeof fields['model'] === 'string' ? fields['model'] : '';
+      const answer = denied ?? (models.has(model) ? wire.embeddings(fields, model) : wire.modelNotFound(model));
+      sendJson(res, answer.status, answer.body);
+      return;
     }
     if (req.method === 'GET' && path === '/v1/models') {
       const denied = wire.checkAuth(req);

@@ -17,8 +17,17 @@ export type FakeUpstreamFault =
   // 200 with this content type and body: another server, or a proxy's own page, at the provider's address
   | { kind: 'foreign-body'; contentType: string; body: string };
 
+/** A function call the fake model answers with; `arguments` is the JSON text (streamed in `argumentPieces` pieces). */
+export interface FakeToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 export interface FakeUpstreamBehaviour {
   tokens: string[];
+  /** Tool calls after the text tokens (the answer then finishes with the wire's tool-call reason). */
+  toolCalls?: FakeToolCall[] | undefined;
   tokenDelayMs: number;
   firstTokenDelayMs: number;
   headerDelayMs: number;
@@ -58,9 +67,33 @@ export interface WireFormat {
   json(context: GenerationContext, text: string): unknown;
   prelude(context: GenerationContext): string;
   token(context: GenerationContext, text: string, index: number): string;
+  /** The streamed events of the behaviour's tool calls, after `textTokens` text tokens went out. */
+  toolCallEvents(context: GenerationContext, textTokens: number): string;
   finish(context: GenerationContext): string;
   doneMarker(context: GenerationContext): string;
   errorEvent(message: string): string;
+  /** A request body the real API would refuse (a malformed image part): the status and error body; null when fine. */
+  validate?(body: Record<string, unknown>): { status: number; body: unknown } | null;
+  /** The embeddings endpoint, where the wire has one. */
+  embeddingPath?: string;
+  /** The answer to an embeddings request for a known model. */
+  embeddings?(body: Record<string, unknown>, model: string): { status: number; body: unknown };
+}
+
+/** A deterministic embedding of a text: `dimensions` values in [-1, 1] that differ per text. */
+export function fakeEmbedding(text: string, dimensions: number): number[] {
+  let seed = 0;
+  for (const character of text) seed = (seed * 31 + (character.codePointAt(0) ?? 0)) % 1_000_003;
+  return Array.from({ length: dimensions }, (_, index) => Math.round(Math.sin(seed + index * 7.1) * 1e6) / 1e6);
+}
+
+/** Cuts a tool call's JSON arguments into the pieces a provider streams them in (about 3 pieces). */
+export function argumentPieces(text: string): string[] {
+  if (text.length < 3) return text === '' ? [] : [text];
+  const size = Math.ceil(text.length / 3);
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length; start += size) pieces.push(text.slice(start, start + size));
+  return pieces;
 }
 
 export function defaultUpstreamBehaviour(): FakeUpstreamBehaviour {

@@ -10,6 +10,7 @@ import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts'
 import { nodeClientAddress } from '../../src/entry/node-client-address.ts';
 import { createNodeFetch } from '../../src/entry/node-fetch.ts';
 import { webAppFolder } from '../../src/entry/web-app-files.ts';
+import { createLogger } from '../../src/logger.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
 export interface TestApp {
@@ -35,6 +36,10 @@ export interface TestAppOptions {
   ollama?: Partial<FakeOllamaBehaviour>;
   /** Use this Ollama URL instead of starting a fake (e.g. a refused port). */
   ollamaUrl?: string;
+  /** Receives every log line at `info` and above (LOG_LEVEL is ignored then). */
+  log?: (line: string) => void;
+  /** The fetch for images the API fetches for clients (tests cannot serve public https). */
+  imageFetch?: typeof fetch;
 }
 
 /** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
@@ -52,8 +57,14 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The upstream fetch `npm start` uses (src/entry/node.ts), so the Node suites test it.
     { fetch: createNodeFetch() },
   );
-  // The web app as `npm start` serves it (web/dist, built by `npm ci` and `npm start`).
-  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress, webAppFiles: serveStatic({ root: webAppFolder }) });
+  if (options.log) dependencies.logger = createLogger('info', options.log);
+  const app = createApp({
+    ...dependencies,
+    clientAddress: nodeClientAddress,
+    // The web app as `npm start` serves it (web/dist, built by `npm ci` and `npm start`).
+    webAppFiles: serveStatic({ root: webAppFolder }),
+    ...(options.imageFetch === undefined ? {} : { imageFetch: options.imageFetch }),
+  });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       resolve(started);

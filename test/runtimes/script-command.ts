@@ -8,10 +8,10 @@ const root = new URL('../../', import.meta.url);
  * The command of an npm script (e.g. `start:bun`), split into arguments, with the executable from
  * node_modules/.bin and paths made absolute: the smoke tests start the server exactly as the script does.
  */
-export function scriptCommand(name: 'start:bun' | 'start:deno'): RuntimeCommand {
+export function scriptCommand(name: 'start:bun' | 'start:deno' | 'serve'): RuntimeCommand {
   const [executable = '', ...args] = packageJson.scripts[name].split(/\s+/);
   return {
-    command: fileURLToPath(new URL(`node_modules/.bin/${executable}`, root)),
+    command: executable === 'node' ? process.execPath : fileURLToPath(new URL(`node_modules/.bin/${executable}`, root)),
     args: args.map((argument) => (argument.startsWith('src/') ? fileURLToPath(new URL(argument, root)) : argument)),
   };
 }

@@ -1,23 +1,11 @@
-import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { aiSdkProvider, openAiClient } from '../helpers/openai-client.ts';
 import { parseSse } from '../helpers/sse.ts';
 import { useHarness, type CreateHarness, type Harness } from './harness.ts';
 
 const ANSWER = 'Hello, world!';
-const BASE = 'http://gateway.test/v1';
-
-/** Hands a client library's requests to the API under test, whatever the runtime. */
-function routedFetch(app: Harness) {
-  return (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    return app.fetch(`${url.pathname}${url.search}`, init);
-  };
-}
-
-/** The official OpenAI SDK, pointed at the API. */
-const openAiClient = (app: Harness) => new OpenAI({ apiKey: 'sk-test', baseURL: BASE, fetch: routedFetch(app), maxRetries: 0 });
 
 async function lastUpstreamBody(app: Harness): Promise<Record<string, unknown>> {
   const calls = (await app.ollama.requests()).filter((request) => request.path === '/api/chat');
@@ -110,7 +98,7 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
           max_completion_tokens: 7,
           max_tokens: 99,
           stop: ['a', 'b'],
-          presence_penalty: 0.5,
+          presence_penalty: 0,
           user: 'someone',
         }),
       );
@@ -128,7 +116,7 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
 
     it('works as the AI SDK openai provider (chat) expects', async () => {
       const app = await start();
-      const provider = createOpenAI({ apiKey: 'sk-test', baseURL: BASE, fetch: routedFetch(app) });
+      const provider = aiSdkProvider(app);
       const result = await generateText({ model: provider.chat('ollama/llama3.2'), prompt: 'Say hello', maxRetries: 0 });
       expect(result.text).toBe(ANSWER);
       expect(result.finishReason).toBe('stop');
@@ -181,7 +169,7 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
 
     it('streams through the AI SDK openai provider with usage', async () => {
       const app = await start();
-      const provider = createOpenAI({ apiKey: 'sk-test', baseURL: BASE, fetch: routedFetch(app) });
+      const provider = aiSdkProvider(app);
       const result = streamText({ model: provider.chat('ollama/llama3.2'), prompt: 'Say hello', maxRetries: 0 });
       expect(await result.text).toBe(ANSWER);
       expect(await result.finishReason).toBe('stop');
@@ -233,9 +221,16 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
       const cases: [unknown, string][] = [
         [{ model: 'ollama/llama3.2' }, 'messages'],
         [chatBody({ messages: [] }), 'messages'],
-        [chatBody({ messages: [{ role: 'tool', content: 'x', tool_call_id: '1' }] }), 'messages.0.role'],
+        [chatBody({ messages: [{ role: 'tool', content: 'x', tool_call_id: '1' }] }), 'messages.0.tool_call_id'],
+        [chatBody({ messages: [{ role: 'function', content: 'x', name: 'f' }] }), 'messages.0.role'],
         [
           chatBody({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }] }),
+          'messages.0.content.0.image_url.url',
+        ],
+        [
+          chatBody({
+            messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }],
+          }),
           'messages.0.content',
         ],
         [
@@ -244,8 +239,10 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
         ],
         [chatBody({ temperature: 3 }), 'temperature'],
         [chatBody({ n: 2 }), 'n'],
-        [chatBody({ tools: [{ type: 'function', function: { name: 'f' } }] }), 'tools'],
-        [chatBody({ response_format: { type: 'json_object' } }), 'response_format.type'],
+        [chatBody({ tools: [{ type: 'function', function: { name: 'no spaces' } }] }), 'tools.0.function.name'],
+        [chatBody({ tool_choice: 'required' }), 'tool_choice'],
+        [chatBody({ response_format: { type: 'xml' } }), 'response_format.type'],
+        [chatBody({ seed: 1.5 }), 'seed'],
         [chatBody({ model: 'http://evil.example/x' }), 'model'],
       ];
       for (const [body, param] of cases) {
@@ -270,7 +267,7 @@ export function describeOpenAiCompat(createHarness: CreateHarness): void {
         body: 'hello',
       });
       expect(await openAiError(notJson, 415)).toMatchObject({ code: 'unsupported_media_type' });
-      expect(await openAiError(await app.fetch('/v1/embeddings'), 404)).toMatchObject({ code: 'not_found' });
+      expect(await openAiError(await app.fetch('/v1/nothing'), 404)).toMatchObject({ code: 'not_found' });
       const native = (await (await app.fetch('/api/nothing')).json()) as Record<string, unknown>;
       expect(native['code']).toBe('NOT_FOUND');
     });

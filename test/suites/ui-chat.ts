@@ -166,7 +166,7 @@ export function describeUiChat(createHarness: CreateHarness): void {
       ]);
     });
 
-    it('regenerate replaces the last answer: one new assistant row in its place, the model not shown the old one', async () => {
+    it('regenerate replaces the last answer in place (its id and position), the model not shown the old one', async () => {
       const app = await start({ ollama: { tokens: ['old answer'] } });
       const id = crypto.randomUUID();
       const chat = new TestChat({ id, fetch: transportFetch(app) });
@@ -184,8 +184,9 @@ export function describeUiChat(createHarness: CreateHarness): void {
         ['user', 'question', 'complete'],
         ['assistant', 'new answer', 'complete'],
       ]);
-      expect(rows[1]?.id).toBe(chat.messages[1]?.id);
-      expect(rows[1]?.id).not.toBe(oldId);
+      // The new answer took the old one's place: its id and position, with the new text.
+      expect(rows[1]?.id).toBe(oldId);
+      expect(chat.messages[1]?.id).toBe(oldId);
       expect(await lastUpstreamMessages(app)).toEqual([{ role: 'user', content: 'question' }]);
 
       // Naming the answer (regenerate({ messageId })) is the same, for the current last answer only.

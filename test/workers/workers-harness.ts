@@ -23,6 +23,10 @@ async function emptyDatabase(): Promise<void> {
     env.DB.prepare('delete from sessions'),
     env.DB.prepare('delete from api_keys'),
     env.DB.prepare("delete from users where id not in ('local', 'admin')"),
+    env.DB.prepare('delete from usage'),
+    env.DB.prepare('delete from usage_daily'),
+    env.DB.prepare('delete from limit_counters'),
+    env.DB.prepare('delete from stream_leases'),
   ]);
 }
 

@@ -1,0 +1,4 @@
+import { describeOpenAiEmbeddings } from '../suites/openai-embeddings.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeOpenAiEmbeddings(createNodeHarness);

@@ -1,0 +1,4 @@
+import { describeOpenAiStructuredOutput } from '../suites/openai-structured.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeOpenAiStructuredOutput(createNodeHarness);

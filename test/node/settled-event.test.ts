@@ -1,0 +1,4 @@
+import { describeSettledEvent } from '../suites/settled-event.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeSettledEvent(createNodeHarness);

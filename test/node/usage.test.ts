@@ -1,0 +1,4 @@
+import { describeUsage } from '../suites/usage.ts';
+import { createNodeHarness } from './node-harness.ts';
+
+describeUsage(createNodeHarness);

@@ -1,0 +1,4 @@
+import { describeLimits } from '../suites/limits.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeLimits(createWorkersHarness);

@@ -1,0 +1,4 @@
+import { describeOpenAiHistory } from '../suites/openai-history.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeOpenAiHistory(createWorkersHarness);

@@ -1,0 +1,4 @@
+import { describeOpenAiStructuredOutput } from '../suites/openai-structured.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeOpenAiStructuredOutput(createWorkersHarness);
