@@ -37,6 +37,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['test/web-app-build.ts'],
           exclude: ['test/workers/**', '**/node_modules/**'],
           ...timeouts,
         },

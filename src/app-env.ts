@@ -2,7 +2,7 @@ import type { AccountService } from './auth/account-service.ts';
 import type { ApiKeyService } from './auth/api-key-service.ts';
 import type { Caller } from './auth/caller.ts';
 import type { CredentialResolver } from './auth/credential-resolver.ts';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from './config.ts';
 import type { ConversationStore } from './db/conversation-store.ts';
 import type { Database } from './db/database.ts';
@@ -14,6 +14,7 @@ import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
 import type { GenerationService } from './services/generation-service.ts';
+import type { UiChatService } from './services/ui-chat-service.ts';
 import type { ImageFetcher } from './services/image-fetch.ts';
 
 /** What an entry file builds and hands to createApp. */
@@ -35,6 +36,11 @@ export interface AppDependencies {
   clientAddress?: (c: Context) => string | undefined;
   /** False on Workers, where each isolate would only count itself: /metrics is 404 there. */
   metrics?: boolean;
+  /**
+   * The runtime's serveStatic over the built web app (web/dist), from the Node, Bun and Deno entries;
+   * absent on Workers, where wrangler.toml's `[assets]` serve it.
+   */
+  webAppFiles?: MiddlewareHandler;
   /**
    * The fetch for images this API fetches for clients (https `image_url`s for Ollama); the runtime's
    * by default. The Node entry passes one that refuses private addresses when it connects.
@@ -58,6 +64,7 @@ export interface Services {
   metrics: ApiMetrics | undefined;
   /** The address the limits count an anonymous caller by. */
   clientAddress: (c: Context) => string | undefined;
+  uiChat: UiChatService;
   now: () => Date;
   /** Fetches a client's https image under the SSRF rules (image-fetch.ts). */
   fetchImage: ImageFetcher;

@@ -31,12 +31,15 @@ import { openAiRoutes } from './routes/openai.ts';
 import { securitySchemes } from './routes/protected-route.ts';
 import { routeGroup } from './routes/route-group.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { uiChatRoutes } from './routes/ui-chat.ts';
+import { registerWebApp } from './routes/web-app.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { clientAddressResolver } from './runtime/client-address.ts';
 import { ChatService } from './services/chat-service.ts';
 import { GenerationEvents } from './services/generation-events.ts';
 import { GenerationService } from './services/generation-service.ts';
 import { usageRecorder } from './usage/usage-recorder.ts';
+import { UiChatService } from './services/ui-chat-service.ts';
 import { createImageFetcher } from './services/image-fetch.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
@@ -57,6 +60,7 @@ function buildServices(dependencies: AppDependencies): Services {
   const imageFetch = dependencies.imageFetch ?? ((input, init) => globalThis.fetch(input, init));
   const fetchImage = createImageFetcher(imageFetch);
   const chat = new ChatService({ config, store, registry, logger, now, fetchImage });
+  const uiChat = new UiChatService({ config, store, registry, now, fetchImage });
   const usage = new UsageStore(dependencies.database);
   const limiter = new Limiter(config, new LimitStore(dependencies.database));
   const metrics = dependencies.metrics === false ? undefined : new ApiMetrics();
@@ -73,10 +77,11 @@ function buildServices(dependencies: AppDependencies): Services {
     store,
     now,
     chat,
+    uiChat,
     credentials: new CredentialResolver({ config, store: identities, jwt, now }),
     accounts: new AccountService({ config, store: identities, now }),
     apiKeys: new ApiKeyService({ store: identities, registry, now }),
-    generations: new GenerationService({ config, chat, limiter, events, now, services: { config, registry, logger } }),
+    generations: new GenerationService({ config, chat, uiChat, limiter, events, now, services: { config, registry, logger } }),
     usage,
     metrics,
     clientAddress: clientAddressResolver(config.TRUST_PROXY, dependencies.clientAddress),
@@ -107,6 +112,8 @@ export function createApp(dependencies: AppDependencies) {
   app.use(secureHeadersFor(config.CORS_ORIGINS !== undefined));
   // CORS before authentication: preflights are answered without a credential, and 401s carry CORS headers.
   app.use(corsFor(config.CORS_ORIGINS));
+  // The web app's pages and assets are public: served before authentication, with the headers above.
+  registerWebApp(app, dependencies.webAppFiles);
   app.use(authenticate);
   app.use(bodyLimit(config.MAX_BODY_BYTES));
   app.use(requireJsonBody);
@@ -116,6 +123,7 @@ export function createApp(dependencies: AppDependencies) {
     .route('/', authRoutes())
     .route('/', keyRoutes())
     .route('/', chatRoutes(limits))
+    .route('/', uiChatRoutes(limits))
     .route('/', historyRoutes())
     .route('/', generateRoutes(limits))
     .route('/', compatRoutes(limits))

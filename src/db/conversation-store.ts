@@ -214,6 +214,36 @@ export class ConversationStore {
     return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
   }
 
+  /**
+   * Creates a conversation with the id a client chose (the chat id of /api/ui/chat), holding the
+   * generation lock, with its first user message, atomically. `exists` when a conversation with that
+   * id is already there (the caller's or another owner's): nothing is written then.
+   */
+  async beginTurnInNewConversation(
+    conversationId: string,
+    title: string,
+    turn: NewTurn & { userMessage: NewMessage },
+  ): Promise<{ outcome: 'started' } | { outcome: 'exists' }> {
+    const [created] = await this.db.batch([
+      this.db
+        .insert(conversations)
+        .values({
+          id: conversationId,
+          ownerId: turn.ownerId,
+          title,
+          model: turn.model,
+          activeGenerationId: turn.generationId,
+          activeGenerationExpiresAt: turn.lockExpiresAt,
+          createdAt: turn.now,
+          updatedAt: turn.now,
+        })
+        .onConflictDoNothing({ target: conversations.id })
+        .returning({ id: conversations.id }),
+      this.insertMessageWhere(conversationId, turn.userMessage, this.lockedBy(conversationId, turn.generationId)),
+    ]);
+    return created.length > 0 ? { outcome: 'started' } : { outcome: 'exists' };
+  }
+
   private lockedBy(conversationId: string, generationId: string) {
     return sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${generationId})`;
   }

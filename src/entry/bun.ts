@@ -1,6 +1,8 @@
+import { serveStatic } from 'hono/bun';
 import { createApp } from '../app.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { runEntry, stopOnSignals } from './process-lifecycle.ts';
+import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
 /** The part of Bun's API this entry uses (bun-types is not installed: Bun comes from npm for CI). */
 interface BunServer {
@@ -27,8 +29,12 @@ const idleTimeoutSeconds = 120;
 async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env);
   const { config, logger, database } = dependencies;
+  warnIfWebAppMissing(logger);
   const app = createApp({
     ...dependencies,
+    // hono/bun is marked for removal in Hono 5 in favour of @hono/bun, which is not published yet.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    webAppFiles: serveStatic({ root: webAppFolder }),
     clientAddress: (c) => (c.env as { clientAddress?: string } | undefined)?.clientAddress,
   });
   const server = Bun.serve({

@@ -1,6 +1,8 @@
+import { serveStatic } from 'hono/deno';
 import { createApp } from '../app.ts';
 import { ConfigError } from '../config.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
 /** The part of Deno's API this entry uses (Deno's own types are not part of this Node project's check). */
 interface DenoServer {
@@ -20,8 +22,12 @@ declare const Deno: {
 async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(Deno.env.toObject());
   const { config, logger, database } = dependencies;
+  warnIfWebAppMissing(logger);
   const app = createApp({
     ...dependencies,
+    // hono/deno is marked for removal in Hono 5 in favour of @hono/deno, which is not published yet.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    webAppFiles: serveStatic({ root: webAppFolder }),
     clientAddress: (c) => (c.env as { clientAddress?: string } | undefined)?.clientAddress,
   });
   const server = Deno.serve(

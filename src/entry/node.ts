@@ -1,10 +1,12 @@
 import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from '../app.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { nodeClientAddress } from './node-client-address.ts';
 import { createNodeFetch } from './node-fetch.ts';
 import { createNodeImageFetch } from './node-image-fetch.ts';
 import { runEntry, stopOnSignals } from './process-lifecycle.ts';
+import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
 /** Above cloudflared's and most proxies' 90 s pool timeout, so pooled connections are not reset. */
 const keepAliveTimeoutMs = 100_000;
@@ -12,7 +14,13 @@ const keepAliveTimeoutMs = 100_000;
 async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env, { fetch: createNodeFetch() });
   const { config, logger, database } = dependencies;
-  const app = createApp({ ...dependencies, clientAddress: nodeClientAddress, imageFetch: createNodeImageFetch() });
+  warnIfWebAppMissing(logger);
+  const app = createApp({
+    ...dependencies,
+    clientAddress: nodeClientAddress,
+    imageFetch: createNodeImageFetch(),
+    webAppFiles: serveStatic({ root: webAppFolder }),
+  });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (address) => {
     logger.info('listening', {
       url: `http://${config.HOST}:${String(address.port)}`,

@@ -10,7 +10,7 @@ import { streamGeneration, type GenerationStreamOptions } from '../streaming/gen
 /** How a route frames its stream: its event shapes (the rest is the generation's). */
 export type StreamEvents = Pick<
   GenerationStreamOptions,
-  'startEvent' | 'tokenEvent' | 'toolCallEvent' | 'doneEvents' | 'endOfStream' | 'errorEvent' | 'headers'
+  'startEvent' | 'startEvents' | 'tokenEvent' | 'toolCallEvent' | 'doneEvents' | 'endOfStream' | 'errorEvent' | 'headers'
 >;
 
 /** The generation's context from the request: the caller, the route pattern, the client's address, the access log's record. */

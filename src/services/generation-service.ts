@@ -7,6 +7,7 @@ import type { ModelRoute } from '../providers/model-registry.ts';
 import type { RunInBackground } from '../runtime/background.ts';
 import type { ChatRequestBody } from '../schemas/chat.ts';
 import { assertModelAllowed } from '../auth/model-access.ts';
+import type { UiChatRequestBody } from '../schemas/ui-chat.ts';
 import type { ChatService, PreparedTurn, StoredTurn } from './chat-service.ts';
 import {
   embeddingRoute,
@@ -20,6 +21,7 @@ import { runGeneration, type GenerationInput, type GenerationOutcome, type Gener
 import type { ConversationMessage } from './model-prompt.ts';
 import { costOf } from './pricing.ts';
 import { statelessGeneration, type StatelessRequest } from './stateless-generation.ts';
+import type { UiChatService } from './ui-chat-service.ts';
 
 const noop = () => undefined;
 
@@ -79,6 +81,7 @@ export type StatelessPreparation = (
 interface GenerationServiceDependencies {
   config: Config;
   chat: ChatService;
+  uiChat: UiChatService;
   limiter: Limiter;
   events: GenerationEvents;
   now: () => Date;
@@ -122,6 +125,15 @@ export class GenerationService {
       return begun;
     }
     const { turn } = begun;
+    const requested = body.model ?? defaultModelName(this.dependencies.config);
+    return this.generation(context, requested, turn.route, admission, (signal) => chat.generationInput(turn, signal), turn);
+  }
+
+  /** A turn of useChat's (/api/ui/chat), regenerate included: as `chat`, prepared from the UI request. */
+  async uiChat(context: GenerationContext, body: UiChatRequestBody): Promise<Generation<PreparedTurn>> {
+    const { chat, uiChat } = this.dependencies;
+    const admission = await this.admit(context);
+    const turn = await this.refundOnFailure(context, admission, () => uiChat.begin(context.caller, body, context.signal));
     const requested = body.model ?? defaultModelName(this.dependencies.config);
     return this.generation(context, requested, turn.route, admission, (signal) => chat.generationInput(turn, signal), turn);
   }

@@ -22,6 +22,8 @@ export interface GenerationStreamOptions {
   run(sink: GenerationSink, signal: AbortSignal): Promise<GenerationOutcome>;
   /** The first event, sent when the upstream has answered (OpenAI's role chunk); none when absent. */
   startEvent?: (start: AnswerStart) => unknown;
+  /** Several first events, sent after `startEvent` (the AI SDK UI stream's `start` and `text-start`). */
+  startEvents?: (start: AnswerStart) => unknown[];
   /** The event for one piece of text. */
   tokenEvent(text: string): unknown;
   /** The event for a tool call's start or a piece of its arguments (OpenAI's `delta.tool_calls`); none when absent. */
@@ -74,6 +76,7 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
       answerStart = start;
       // Sent at once: text may follow before the code awaiting `started` runs again.
       if (options.startEvent) void sse.send(options.startEvent(start));
+      for (const event of options.startEvents?.(start) ?? []) void sse.send(event);
       resolve('started');
     };
   });

@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import type { AppDependencies } from '../../src/app-env.ts';
 import { buildLibsqlDependencies } from '../../src/entry/libsql-dependencies.ts';
 import { nodeClientAddress } from '../../src/entry/node-client-address.ts';
 import { createNodeFetch } from '../../src/entry/node-fetch.ts';
+import { webAppFolder } from '../../src/entry/web-app-files.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
@@ -59,6 +61,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = createApp({
     ...dependencies,
     clientAddress: nodeClientAddress,
+    // The web app as `npm start` serves it (web/dist, built by `npm ci` and `npm start`).
+    webAppFiles: serveStatic({ root: webAppFolder }),
     ...(options.imageFetch === undefined ? {} : { imageFetch: options.imageFetch }),
   });
   const server: ServerType = await new Promise((resolve) => {

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOllama, type FakeOllama } from '../helpers/fake-ollama.ts';
 import { eventually, readSse, sseEvents, type SseEvent } from '../helpers/sse.ts';
+import { expectWebAppServed } from '../helpers/web-app-check.ts';
 import { startRuntimeServer, type RuntimeCommand, type RuntimeServer } from './runtime-server.ts';
 
 /** Longer than Bun's default idle timeout (10 s, closed by ~12 s in practice). */
@@ -78,6 +79,10 @@ export function describeRuntimeSmoke(name: string, runtime: RuntimeCommand): voi
       const [row] = (await database.execute('select id from conversations order by created_at desc limit 1')).rows;
       return typeof row?.['id'] === 'string' ? row['id'] : '';
     };
+
+    it("serves the web app at / through the runtime's serveStatic, with its security headers, next to the API", async () => {
+      await expectWebAppServed((path) => fetch(`${server.url}${path}`));
+    });
 
     it('answers a chat and stores both messages in its libSQL file', async () => {
       const response = await post('/api/chat', { message: 'Hi' });
