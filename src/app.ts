@@ -21,6 +21,7 @@ import { registerGenerateRoutes } from './routes/generate.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerHistoryRoutes } from './routes/history.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
+import { registerModelPullRoute } from './routes/model-pull.ts';
 import { registerModelRoutes } from './routes/models.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { securitySchemes } from './routes/protected-route.ts';
@@ -98,6 +99,7 @@ export function createApp(dependencies: AppDependencies) {
   registerGenerateRoutes(app, limits);
   registerCompatRoutes(app, limits);
   registerModelRoutes(app);
+  registerModelPullRoute(app);
   registerOpenAiRoutes(app, limits);
   registerHealthRoutes(app);
 

@@ -98,15 +98,17 @@ export function parseSse(text: string): SseEvent[] {
 /** Reads an SSE body as it arrives, yielding each event when its blank line has arrived. */
 export async function* readSseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
   const parser = createSseParser();
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) {
+        yield* parser.push(decoder.decode());
         yield* parser.end();
         return;
       }
-      yield* parser.push(value);
+      yield* parser.push(decoder.decode(value, { stream: true }));
     }
   } finally {
     await reader.cancel().catch(() => undefined);

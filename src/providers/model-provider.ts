@@ -1,5 +1,6 @@
 import type { LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider';
 import type { ProviderKind, ProviderLimits } from '../config/provider-settings.ts';
+import type { PullProgress } from './ollama-pull.ts';
 
 export type { ProviderKind, ProviderLimits };
 
@@ -68,6 +69,11 @@ export interface ModelProvider {
   callSettings(parameters: GenerationParameters): CallSettings;
   listModels(signal: AbortSignal): Promise<ModelInfo[]>;
   health(signal: AbortSignal): Promise<ProviderHealth>;
+  /**
+   * Downloads a model onto the model server (Ollama's /api/pull), for providers that can: resolves
+   * when the server answered, with its progress until `success`.
+   */
+  pull?(modelName: string, signal: AbortSignal): Promise<AsyncIterable<PullProgress>>;
 }
 
 /** The standard AI SDK call settings for providers that honour them (all but Ollama's). */

@@ -1,6 +1,7 @@
 import { createOllama } from 'ollama-ai-provider-v2';
 import type { ProviderConfig } from '../config/provider-settings.ts';
 import type { GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
+import { startOllamaPull } from './ollama-pull.ts';
 import { ollamaNdjsonStream } from './ollama-stream-guard.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
@@ -33,10 +34,12 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
   // with status 200, a cut body, another server's lines) into failures.
   const transport = createUpstreamTransport(ollamaNdjsonStream, options.fetch);
 
+  const limits = options.limits ?? defaultLimits;
+
   return {
     name,
     kind: 'ollama',
-    limits: options.limits ?? defaultLimits,
+    limits,
     models: undefined,
     languageModel(modelName, observer) {
       return createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(observer) })(modelName);
@@ -64,6 +67,13 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     },
     health(signal) {
       return checkHealth(() => getUpstreamJson(transport.fetch, `${baseUrl}/api/version`, headers, signal));
+    },
+    pull(modelName, signal) {
+      return startOllamaPull(
+        { fetch: transport.fetch, baseUrl, headers, headersTimeoutMs: limits.headersTimeoutMs },
+        modelName,
+        signal,
+      );
     },
   };
 }

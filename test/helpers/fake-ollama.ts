@@ -19,6 +19,7 @@ import {
   type GenerationKind,
 } from './fake-ollama-wire.ts';
 import { handleControlRequest } from './fake-ollama-control.ts';
+import { handlePull } from './fake-ollama-pull.ts';
 import { listenOnLoopback } from './listen-local.ts';
 
 export type FakeOllamaFault =
@@ -45,6 +46,10 @@ export interface FakeOllamaBehaviour {
   fault?: FakeOllamaFault | undefined;
   /** The Content-Type of a streamed answer instead of `application/x-ndjson`; '' sends none. */
   streamContentType?: string | undefined;
+  /** POST /api/pull: Ollama's error text, sent as a line after "pulling manifest" (fake-ollama-pull.ts). */
+  pullError?: string | undefined;
+  /** POST /api/pull: delay before each progress line after the first. */
+  pullStepDelayMs?: number | undefined;
 }
 
 export interface RecordedRequest {
@@ -264,6 +269,19 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
     const get = method === 'GET' || method === 'HEAD';
     if (method === 'POST' && path === '/api/chat') return generation('chat', req, res, raw);
     if (method === 'POST' && path === '/api/generate') return generation('generate', req, res, raw);
+    if (method === 'POST' && path === '/api/pull') {
+      const b: FakeOllamaBehaviour = { ...behaviour, ...(queue.shift() ?? {}) };
+      return handlePull(req, res, raw, {
+        pullError: b.pullError,
+        stepDelayMs: b.pullStepDelayMs ?? 0,
+        installed: (name) => models.add(withLatest(name)),
+        aborted: () => {
+          if (closing) return;
+          aborted++;
+          for (const listener of abortListeners) listener();
+        },
+      });
+    }
     if (get && path === '/api/tags') {
       sendJson(res, 200, { models: [...models].map(tagEntry) });
       return;
