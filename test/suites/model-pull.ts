@@ -92,6 +92,7 @@ export function describeModelPull(createHarness: CreateHarness): void {
     });
 
     it('answers 503 as JSON when the Ollama server cannot be reached, on another OLLAMA_PROVIDERS server too', async () => {
+      // Nothing listens on port 9 (discard), and fetch refuses it as a bad port: unreachable either way.
       const app = await start({ unreachableOllama: true, env: { OLLAMA_PROVIDERS: 'gpu', GPU_BASE_URL: 'http://127.0.0.1:9' } });
       for (const name of ['ollama/llama3.2:1b', 'gpu/llama3.1']) {
         const response = await app.post('/api/models/pull', pull(name));
