@@ -83,8 +83,8 @@ export function registerBatch(program: Command, context: CliContext): void {
     .action(async (file: string, options: BatchOptions, command: Command) => {
       const { json } = context.globals(command);
       const client = context.client(command);
-      const items = parseBatchInput(await readText(file), file);
       if (options.resume === true && options.out === undefined) throw new CliFailure('--resume needs --out (the file to resume)');
+      const items = parseBatchInput(await readText(file), file);
 
       let skipped = new Set<string>();
       if (options.out !== undefined && options.resume === true) {

@@ -1,7 +1,7 @@
 /**
  * `edge-llm compare "prompt" --models a,b,c`: every model answers at once, each through
  * POST /api/chat/stream in a conversation of its own, timed as the client sees it (time to the first
- * token, total). Tokens come from the done event; the cost is the `cost_usd` the server stored with
+ * token, total; the conversation is made just before). Tokens come from the done event; the cost is the `cost_usd` the server stored with
  * the answer (MODEL_PRICES; `—` when the model has no price). The conversations are deleted
  * afterwards unless --keep (the usage ledger keeps the calls either way).
  */
@@ -41,10 +41,14 @@ async function compareOne(
   const started = now();
   let conversationId: string | undefined;
   try {
-    const turn = await runChatTurn(client, { ...request, model }, { now });
-    conversationId = turn.conversationId;
+    // Made first, so that a model that fails before its stream starts leaves no conversation behind.
+    const created = await client.post<{ id: string }>('/api/history', {
+      title: preview(`compare ${model}: ${request.message}`, 60),
+    });
+    conversationId = created.id;
+    const turn = await runChatTurn(client, { ...request, model, conversation_id: conversationId }, { now });
     const done = turn.done;
-    const cost = done && conversationId ? await answerCost(client, conversationId, done.message_id) : null;
+    const cost = done ? await answerCost(client, created.id, done.message_id) : null;
     return {
       model,
       answered_by: done?.model ?? null,
@@ -54,7 +58,7 @@ async function compareOne(
       cost_usd: cost,
       answer: turn.text,
       error: null,
-      conversation_id: keep ? (conversationId ?? null) : null,
+      conversation_id: keep ? created.id : null,
     };
   } catch (error) {
     if (!ApiError.isInstance(error)) throw error;

@@ -1,5 +1,5 @@
 /** Progress bars (cli-progress) on stderr, only when stderr is a terminal. */
-import { SingleBar } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import type { OutputStream, Colors } from './cli-context.ts';
 import { formatBytes } from './output.ts';
 
@@ -19,6 +19,8 @@ export function batchProgress(stream: OutputStream, total: number, now: () => nu
     hideCursor: true,
     etaBuffer: 20,
     barsize: 30,
+    barCompleteChar: Presets.shades_classic.barCompleteChar,
+    barIncompleteChar: Presets.shades_classic.barIncompleteChar,
   });
   bar.start(total, 0, { rate: '0.0', failed: 0 });
   let done = 0;
@@ -49,6 +51,8 @@ export function pullProgress(stream: OutputStream): PullProgressBar | undefined 
     formatValue: (value, _options, type) => (type === 'value' || type === 'total' ? formatBytes(value) : String(value)),
     hideCursor: true,
     barsize: 30,
+    barCompleteChar: Presets.shades_classic.barCompleteChar,
+    barIncompleteChar: Presets.shades_classic.barIncompleteChar,
   });
   let current: string | undefined;
   return {

@@ -65,10 +65,18 @@ export function registerQuery(program: Command, context: CliContext): void {
       const stdout = context.io.stdout;
       let report: Omit<AnswerReport, 'cost_usd'>;
       if (options.stream) {
-        const turn = await runChatTurn(client, request, {
-          now: context.now,
-          ...(json ? {} : { onToken: (token: string) => stdout.write(token) }),
-        });
+        let printed = false;
+        const onToken = (token: string) => {
+          printed = true;
+          stdout.write(token);
+        };
+        const turn = await runChatTurn(client, request, { now: context.now, ...(json ? {} : { onToken }) }).catch(
+          (error: unknown) => {
+            // The error line goes to stderr: the text that streamed ends its own line first.
+            if (printed) stdout.write('\n');
+            throw error;
+          },
+        );
         const done = turn.done;
         if (done === undefined || turn.conversationId === undefined) throw new CliFailure('the answer was stopped');
         report = {
