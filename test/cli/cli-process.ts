@@ -22,6 +22,8 @@ export interface CliRunOptions {
   input?: string;
   cwd?: string;
   timeoutMs?: number;
+  /** Options for node itself, before the bin (`--no-experimental-strip-types`). */
+  nodeArguments?: string[];
 }
 
 function childEnvironment(extra: Record<string, string> = {}): Record<string, string> {
@@ -140,7 +142,7 @@ const shellQuote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
  * CLI's (`-e`).
  */
 export function startCliInTerminal(args: string[], options: Omit<CliRunOptions, 'input'> = {}): LiveCli {
-  const command = [process.execPath, binPath, ...args].map(shellQuote).join(' ');
+  const command = [process.execPath, ...(options.nodeArguments ?? []), binPath, ...args].map(shellQuote).join(' ');
   return live(
     spawn('script', ['-qfec', command, '/dev/null'], {
       env: childEnvironment({ TERM: 'xterm-256color', COLUMNS: '120', LINES: '40', ...options.env }),
