@@ -12,7 +12,8 @@ const records = (text: string) =>
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-describe('edge-llm batch', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm batch', { timeout: 60_000 }, () => {
   let app: TestApp;
   let folder: string;
   beforeAll(async () => {

@@ -15,7 +15,8 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-describe('the edge-llm bin', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('the edge-llm bin', { timeout: 60_000 }, () => {
   it('is an executable node script named in package.json, which npx runs from the project', async () => {
     expect(packageJson.bin).toEqual({ 'edge-llm': 'bin/edge-llm.js' });
     expect((await readFile(binPath, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
@@ -27,7 +28,19 @@ describe('the edge-llm bin', () => {
   it('prints help listing every command, and exits 1 with one line for an unknown one', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['query', 'chat', 'batch', 'compare', 'models', 'pull', 'health-check', 'validate-config', 'keys', 'usage', 'history'])
+    for (const command of [
+      'query',
+      'chat',
+      'batch',
+      'compare',
+      'models',
+      'pull',
+      'health-check',
+      'validate-config',
+      'keys',
+      'usage',
+      'history',
+    ])
       expect(help.stdout).toMatch(new RegExp(`\\n  ${command} `));
     const unknown = await runCli(['frobnicate']);
     expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: "error: unknown command 'frobnicate'\n" });
@@ -49,7 +62,9 @@ describe('the edge-llm bin', () => {
       await chat.waitFor(/stopped[\s\S]*> /);
       chat.write('\x03');
       expect((await chat.exited()).code).toBe(0);
-      const answers = await app.query<{ status: string }>("select status from messages where role = 'assistant' order by created_at");
+      const answers = await app.query<{ status: string }>(
+        "select status from messages where role = 'assistant' order by created_at",
+      );
       expect(answers.map((answer) => answer.status)).toEqual(['complete', 'aborted']);
     } finally {
       await app.close();

@@ -17,7 +17,8 @@ async function onlyConversation(app: TestApp): Promise<StoredConversation> {
   return (await (await app.fetch(`/api/history/${list.conversations[0]?.id ?? ''}`)).json()) as StoredConversation;
 }
 
-describe('edge-llm chat', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm chat', { timeout: 60_000 }, () => {
   let app: TestApp | undefined;
   afterEach(async () => {
     await app?.close();

@@ -6,7 +6,8 @@ import { runCli, startCliInTerminal } from './cli-process.ts';
 // eslint-disable-next-line no-control-regex -- looking for the escape character itself
 const colourCode = /\u001b\[\d+m/;
 
-describe('edge-llm colours', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm colours', { timeout: 60_000 }, () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp();

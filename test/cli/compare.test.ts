@@ -3,7 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { runCli } from './cli-process.ts';
 
-describe('edge-llm compare', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm compare', { timeout: 60_000 }, () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({

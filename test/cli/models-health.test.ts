@@ -4,7 +4,8 @@ import { unusedLocalUrl } from '../helpers/fake-ollama.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { runCli } from './cli-process.ts';
 
-describe('edge-llm models and health-check', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm models and health-check', { timeout: 60_000 }, () => {
   let app: TestApp | undefined;
   afterEach(async () => {
     await app?.close();

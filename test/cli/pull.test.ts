@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { adminKey, authRequired } from '../suites/auth-support.ts';
 import { plainText, runCli, startCliInTerminal } from './cli-process.ts';
 
-describe('edge-llm pull', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm pull', { timeout: 60_000 }, () => {
   let app: TestApp | undefined;
   afterEach(async () => {
     await app?.close();

@@ -4,7 +4,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { adminKey } from '../suites/auth-support.ts';
 import { runCli } from './cli-process.ts';
 
-describe('edge-llm query', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm query', { timeout: 60_000 }, () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ env: { MODEL_PRICES: 'ollama/*=2/4' }, ollama: { promptEvalCount: 7 } });

@@ -23,7 +23,8 @@ const report: UsageReport = {
   totals: { requests: 1294, input_tokens: 322_555, output_tokens: 119_024, cost_usd: 0.1054 },
 };
 
-describe('edge-llm usage', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm usage', { timeout: 60_000 }, () => {
   it('renders the report as a table with a totals row and the period', () => {
     expect(formatUsage(report, pc.createColors(false))).toBe(
       [

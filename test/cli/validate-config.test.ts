@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama, unusedLocalUrl, type FakeOllama } from '../helpers/fake-ollama.ts';
 import { runCli } from './cli-process.ts';
 
-describe('edge-llm validate-config', () => {
+// Every test runs the CLI as child processes, each starting Node: slower than in-process tests on a busy machine.
+describe('edge-llm validate-config', { timeout: 60_000 }, () => {
   let folder: string;
   let ollama: FakeOllama;
   beforeAll(async () => {
