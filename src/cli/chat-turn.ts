@@ -29,8 +29,8 @@ export interface ChatTurnOptions {
   onToken?: (token: string) => void;
 }
 
-/** Only the fields the request has: `exactOptionalPropertyTypes` keeps undefined out of the JSON. */
-function requestBody(request: ChatTurnRequest): Record<string, unknown> {
+/** Only the fields the request has: options left out are not sent as null or undefined. */
+export function requestBody(request: ChatTurnRequest): Record<string, unknown> {
   return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ChatAnswer } from '../client/api-types.ts';
-import { answerCost, runChatTurn } from './chat-turn.ts';
+import { answerCost, requestBody, runChatTurn } from './chat-turn.ts';
 import { CliFailure, type CliContext } from './cli-context.ts';
 import { integerIn, numberIn, parametersOf, type ParameterOptions } from './cli-options.ts';
 import { formatCost, formatCount, formatDuration, writeJson } from './output.ts';
@@ -91,10 +91,7 @@ export function registerQuery(program: Command, context: CliContext): void {
         };
       } else {
         const started = context.now();
-        const answer = await client.post<ChatAnswer>(
-          '/api/chat',
-          Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)),
-        );
+        const answer = await client.post<ChatAnswer>('/api/chat', requestBody(request));
         if (!json) stdout.write(answer.response);
         report = {
           conversation_id: answer.conversation_id,
