@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
@@ -17,13 +20,24 @@ export default tseslint.config(
   {
     // Shared code runs on Workers, Bun, Deno and Node: web APIs only.
     files: ['src/**/*.ts'],
-    ignores: ['src/entry/**', 'src/db/libsql.ts'],
+    ignores: ['src/entry/**', 'src/db/libsql.ts', 'src/cli/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['node:*'], message: 'Shared code runs on every runtime: use web APIs.' }] },
       ],
       'no-restricted-globals': ['error', { name: 'process', message: 'Configuration comes from createApp dependencies.' }],
+    },
+  },
+  {
+    // The command-line client runs on Node; only its entry reads argv, the environment and the process's streams.
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/main.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'The CLI reads argv, env and stdio in src/cli/main.ts only.' },
+      ],
     },
   },
   {
@@ -35,4 +49,13 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The CLI's launcher: plain JavaScript for Node, outside the TypeScript project.
+    files: ['bin/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', URL: 'readonly' },
+    },
+  },
 );

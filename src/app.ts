@@ -28,6 +28,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/models.ts';
 import { openAiRoutes } from './routes/openai.ts';
+import { modelPullRoutes } from './routes/model-pull.ts';
 import { securitySchemes } from './routes/protected-route.ts';
 import { routeGroup } from './routes/route-group.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -128,6 +129,7 @@ export function createApp(dependencies: AppDependencies) {
     .route('/', generateRoutes(limits))
     .route('/', compatRoutes(limits))
     .route('/', modelRoutes())
+    .route('/', modelPullRoutes())
     .route('/', openAiRoutes(limits))
     .route('/', healthRoutes())
     .route('/', usageRoutes())

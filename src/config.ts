@@ -94,6 +94,13 @@ const reservedNames = new Set(['ollama', 'openai', 'anthropic', 'alias']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** Each problem as `VARIABLE: what is wrong` (validate-config prints them one a line). */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
 }
 
 /** Parses the environment once; an invalid value stops start-up with a message naming the variable. */
@@ -106,8 +113,7 @@ export function parseConfig(environment: Record<string, unknown>): Config {
   }
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const { providers, absentProviders, problems } = readProviders(result.data, environment);
   if (!providers.some((provider) => provider.name === result.data.DEFAULT_PROVIDER)) {
@@ -116,7 +122,7 @@ export function parseConfig(environment: Record<string, unknown>): Config {
       `DEFAULT_PROVIDER: provider '${result.data.DEFAULT_PROVIDER}' is not configured${absent ? ` (${absent.reason})` : ''}`,
     );
   }
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new ConfigError(problems);
   return { ...result.data, providers, absentProviders };
 }
 

@@ -149,6 +149,40 @@ describe('fake ollama wire format', () => {
     expect(await missing.text()).toBe('404 page not found');
     expect(f.hits()).toBe(3);
   });
+
+  it('streams /api/pull progress as NDJSON (omitempty fields, success last) and lists the model afterwards', async () => {
+    const f = await start();
+    const res = await post(`${f.url}/api/pull`, { model: 'qwen3:0.6b' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const lines = ndjson(await res.text());
+    expect(lines[0]).toEqual({ status: 'pulling manifest' });
+    const layer = lines[1] as { status: string; digest: string; total: number };
+    expect(Object.keys(layer)).toEqual(['status', 'digest', 'total']);
+    expect(layer.status).toBe(`pulling ${layer.digest.slice(7, 19)}`);
+    expect(layer.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(lines[2]).toEqual({ ...layer, completed: layer.total / 2 });
+    expect(lines.slice(-3)).toEqual([
+      { status: 'verifying sha256 digest' },
+      { status: 'writing manifest' },
+      { status: 'success' },
+    ]);
+    const tags = (await (await fetch(`${f.url}/api/tags`)).json()) as { models: { name: string }[] };
+    expect(tags.models.map((m) => m.name)).toContain('qwen3:0.6b');
+  });
+
+  it('reports a failed pull as an error line under the 200, and a bad request as 400', async () => {
+    const f = await start({ pullError: 'pull model manifest: file does not exist' });
+    const res = await post(`${f.url}/api/pull`, { model: 'no-such-model' });
+    expect(res.status).toBe(200);
+    expect(ndjson(await res.text())).toEqual([
+      { status: 'pulling manifest' },
+      { error: 'pull model manifest: file does not exist' },
+    ]);
+    const bad = await post(`${f.url}/api/pull`, {});
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'invalid model name' });
+  });
 });
 
 describe('fake ollama behaviours', () => {

@@ -144,6 +144,14 @@ function fromStatus(status: number, headers: Record<string, string> | undefined,
   return failure('UPSTREAM_ERROR', `The model server answered with an error (${String(status)})`, 'next', cause);
 }
 
+/**
+ * The API error for an HTTP error status of a model server's answer to a request that is not a model
+ * call (a model pull), by the same table as model calls.
+ */
+export function upstreamStatusError(status: number, headers?: Record<string, string>): AppError {
+  return fromStatus(status, headers, undefined).error;
+}
+
 /** An error object a provider reported inside its stream (not an Error instance), with the status it implies. */
 function streamErrorStatus(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || error instanceof Error) return undefined;

@@ -64,6 +64,6 @@ export function buildModelRegistry(config: Config, options: RegistryOptions = {}
   try {
     return new ModelRegistry(providers, { defaultProvider: config.DEFAULT_PROVIDER, aliases });
   } catch (error) {
-    throw new ConfigError(`Invalid configuration: MODEL_ALIASES: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError([`MODEL_ALIASES: ${error instanceof Error ? error.message : String(error)}`]);
   }
 }

@@ -1,6 +1,7 @@
 import type { EmbeddingModelV4, LanguageModelV4, SharedV4ProviderOptions } from '@ai-sdk/provider';
 import type { ProviderKind, ProviderLimits } from '../config/provider-settings.ts';
 import { featureCallOptions, type CallFeatures, type FeatureCallOptions } from './call-features.ts';
+import type { PullProgress } from './ollama-pull.ts';
 
 export type { ProviderKind, ProviderLimits };
 
@@ -74,6 +75,11 @@ export interface ModelProvider {
   callSettings(parameters: GenerationParameters, features?: CallFeatures): CallSettings;
   listModels(signal: AbortSignal): Promise<ModelInfo[]>;
   health(signal: AbortSignal): Promise<ProviderHealth>;
+  /**
+   * Downloads a model onto the model server (Ollama's /api/pull), for providers that can: resolves
+   * when the server answered, with its progress until `success`.
+   */
+  pull?(modelName: string, signal: AbortSignal): Promise<AsyncIterable<PullProgress>>;
 }
 
 /** The standard AI SDK call settings for providers that honour them (all but Ollama's), with the features. */

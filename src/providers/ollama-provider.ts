@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../config/provider-settings.ts';
 import { featureCallOptions, type CallFeatures } from './call-features.ts';
 import type { CallObserver, GenerationParameters, ModelInfo, ModelProvider } from './model-provider.ts';
 import { providerCapabilities } from './provider-capabilities.ts';
+import { startOllamaPull } from './ollama-pull.ts';
 import { ollamaNdjsonStream } from './ollama-stream-guard.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
@@ -43,11 +44,12 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
   };
   const ollama = (observer: CallObserver) =>
     createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(observer) });
+  const limits = options.limits ?? defaultLimits;
 
   return {
     name,
     kind: 'ollama',
-    limits: options.limits ?? defaultLimits,
+    limits,
     models: undefined,
     languageModel(modelName, observer) {
       return ollama(observer)(modelName);
@@ -98,6 +100,13 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     },
     health(signal) {
       return checkHealth(() => getUpstreamJson(transport.fetch, `${baseUrl}/api/version`, headers, signal));
+    },
+    pull(modelName, signal) {
+      return startOllamaPull(
+        { fetch: transport.fetch, baseUrl, headers, headersTimeoutMs: limits.headersTimeoutMs },
+        modelName,
+        signal,
+      );
     },
   };
 }

@@ -11,8 +11,8 @@ export const version = '0.1.0';
 const checkSchema = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
 const checksSchema = z.object({ database: checkSchema, providers: z.record(z.string(), checkSchema) }).openapi('HealthChecks');
 const liveSchema = z.object({ status: z.literal('ok'), timestamp: z.string() }).openapi('Liveness');
-const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: checksSchema }).openapi('Readiness');
-const healthSchema = z
+export const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: checksSchema }).openapi('Readiness');
+export const healthSchema = z
   .object({
     status: z.enum(['healthy', 'degraded', 'unhealthy']),
     timestamp: z.string(),

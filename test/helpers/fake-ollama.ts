@@ -23,6 +23,7 @@ import {
   type OllamaToolCall,
 } from './fake-ollama-wire.ts';
 import { handleControlRequest } from './fake-ollama-control.ts';
+import { handlePull } from './fake-ollama-pull.ts';
 import { listenOnLoopback } from './listen-local.ts';
 
 export type FakeOllamaFault =
@@ -51,6 +52,10 @@ export interface FakeOllamaBehaviour {
   streamContentType?: string | undefined;
   /** /api/chat answers with these tool calls after the text tokens. */
   toolCalls?: OllamaToolCall[] | undefined;
+  /** POST /api/pull: Ollama's error text, sent as a line after "pulling manifest" (fake-ollama-pull.ts). */
+  pullError?: string | undefined;
+  /** POST /api/pull: delay before each progress line after the first. */
+  pullStepDelayMs?: number | undefined;
 }
 
 export interface RecordedRequest {
@@ -305,6 +310,19 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
     if (method === 'POST' && path === '/api/embed') {
       embed(req, res, raw);
       return;
+    }
+    if (method === 'POST' && path === '/api/pull') {
+      const b: FakeOllamaBehaviour = { ...behaviour, ...(queue.shift() ?? {}) };
+      return handlePull(req, res, raw, {
+        pullError: b.pullError,
+        stepDelayMs: b.pullStepDelayMs ?? 0,
+        installed: (name) => models.add(withLatest(name)),
+        aborted: () => {
+          if (closing) return;
+          aborted++;
+          for (const listener of abortListeners) listener();
+        },
+      });
     }
     if (get && path === '/api/tags') {
       sendJson(res, 200, { models: [...models].map(tagEntry) });

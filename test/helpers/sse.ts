@@ -1,27 +1,9 @@
 /** Reading SSE responses and polling, with web APIs only (shared by the Node and workerd suites). */
 
-export interface SseEvent {
-  /** Parsed JSON of a `data:` event. */
-  data?: Record<string, unknown>;
-  /** Text of a `:` comment line. */
-  comment?: string;
-  /** A `data:` event that is not JSON (OpenAI's `[DONE]`). */
-  raw?: string;
-}
+import { parseSse, readSseEvents, type SseEvent } from '../../src/client/sse-parser.ts';
 
-/** Parses a complete SSE body into events and comments, in order. */
-export function parseSse(text: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  for (const block of text.split('\n\n')) {
-    if (block === '') continue;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) events.push({ comment: line.slice(1).trim() });
-      else if (line === 'data: [DONE]') events.push({ raw: '[DONE]' });
-      else if (line.startsWith('data: ')) events.push({ data: JSON.parse(line.slice(6)) as Record<string, unknown> });
-    }
-  }
-  return events;
-}
+// The one SSE parser lives in src/client/ (the command-line client and browser code use it too).
+export { createSseParser, parseSse, type SseEvent } from '../../src/client/sse-parser.ts';
 
 /** Reads an SSE response to its end and parses it. */
 export async function readSse(response: Response): Promise<SseEvent[]> {
@@ -31,23 +13,7 @@ export async function readSse(response: Response): Promise<SseEvent[]> {
 /** Reads SSE events as they arrive, with the time each one was read. */
 export async function* sseEvents(response: Response): AsyncGenerator<{ event: SseEvent; at: number }> {
   if (!response.body) throw new Error('no body');
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        for (const event of parseSse(buffer.slice(0, end + 2))) yield { event, at: Date.now() };
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-      }
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+  for await (const event of readSseEvents(response.body)) yield { event, at: Date.now() };
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
