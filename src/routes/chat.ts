@@ -10,10 +10,14 @@ import {
   type InputLimits,
 } from '../schemas/common.ts';
 import type { GenerationOutcome } from '../services/generation.ts';
+import { jsonWithText } from '../streaming/json-with-text.ts';
 import { createSseStream, sseHeaders } from '../streaming/sse-stream.ts';
 import { generationContext, runWhole, streamAnswer } from './generation-response.ts';
 import { protectedRoute } from './protected-route.ts';
 import { routeGroup } from './route-group.ts';
+
+/** `{"token": text}`, the native stream's event for a piece of text. */
+const tokenEventJson = jsonWithText((text) => ({ token: text }));
 
 const usageOf = (outcome: Pick<GenerationOutcome, 'inputTokens' | 'outputTokens'>) => ({
   input_tokens: outcome.inputTokens,
@@ -123,7 +127,7 @@ export function chatRoutes(limits: InputLimits) {
         const { turn } = begun;
         return streamAnswer(c, begun, {
           headers: { 'X-Conversation-Id': turn.conversationId },
-          tokenEvent: (text) => ({ token: text }),
+          tokenEvent: tokenEventJson,
           doneEvents: (outcome) => [
             {
               done: true,

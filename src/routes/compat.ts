@@ -9,7 +9,7 @@ import {
   type InputLimits,
 } from '../schemas/common.ts';
 import { askRequestSchema, legacyGenerateRequestSchema, shortGenerateRequestSchema } from '../schemas/generate.ts';
-import { generateWhole, streamStateless } from './generation-response.ts';
+import { generateWhole, responseEventJson, streamStateless } from './generation-response.ts';
 import { routeGroup } from './route-group.ts';
 
 const tags = ['Compatibility'];
@@ -36,7 +36,7 @@ export function compatRoutes(limits: InputLimits) {
       async (c) => {
         const { prompt, stream } = c.req.valid('json');
         if (stream) {
-          return streamStateless(c, { prompt }, { tokenEvent: (text) => ({ response: text }), doneEvents: () => [{}] });
+          return streamStateless(c, { prompt }, { tokenEvent: responseEventJson, doneEvents: () => [{}] });
         }
         const { outcome } = await generateWhole(c, { prompt });
         return c.json({ response: outcome.text }, 200);

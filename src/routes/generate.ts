@@ -8,7 +8,7 @@ import {
   type InputLimits,
 } from '../schemas/common.ts';
 import { generateRequestSchema, generateResponseSchema } from '../schemas/generate.ts';
-import { generateWhole, streamStateless } from './generation-response.ts';
+import { generateWhole, responseEventJson, streamStateless } from './generation-response.ts';
 import { routeGroup } from './route-group.ts';
 
 export function generateRoutes(limits: InputLimits) {
@@ -34,7 +34,7 @@ export function generateRoutes(limits: InputLimits) {
       const body = c.req.valid('json');
       if (body.stream) {
         return streamStateless(c, body, {
-          tokenEvent: (text) => ({ response: text }),
+          tokenEvent: responseEventJson,
           doneEvents: (outcome) => [
             {
               done: true,

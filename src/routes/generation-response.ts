@@ -6,6 +6,10 @@ import type { Generation, GenerationContext } from '../services/generation-servi
 import type { GenerationOutcome } from '../services/generation.ts';
 import type { StatelessRequest } from '../services/stateless-generation.ts';
 import { streamGeneration, type GenerationStreamOptions } from '../streaming/generation-stream.ts';
+import { jsonWithText } from '../streaming/json-with-text.ts';
+
+/** `{"response": text}`, the event for a piece of text of /api/generate and the compatibility routes. */
+export const responseEventJson = jsonWithText((text) => ({ response: text }));
 
 /** How a route frames its stream: its event shapes (the rest is the generation's). */
 export type StreamEvents = Pick<

@@ -8,6 +8,7 @@ import {
 } from '../schemas/common.ts';
 import { uiChatRequestSchema } from '../schemas/ui-chat.ts';
 import type { GenerationOutcome } from '../services/generation.ts';
+import { jsonWithText } from '../streaming/json-with-text.ts';
 import { generationContext, streamAnswer } from './generation-response.ts';
 import { protectedRoute } from './protected-route.ts';
 import { routeGroup } from './route-group.ts';
@@ -17,6 +18,7 @@ const uiFinishReasons = new Set(['stop', 'length', 'content-filter', 'tool-calls
 
 /** The one text part of an answer (UI message chunks name their parts; one answer has one). */
 const textPartId = 'text';
+const textDeltaJson = jsonWithText((text) => ({ type: 'text-delta', id: textPartId, delta: text }));
 
 const answerMetadata = (outcome: GenerationOutcome) => ({
   model: outcome.model.id,
@@ -65,7 +67,7 @@ export function uiChatRoutes(limits: InputLimits) {
           },
           { type: 'text-start', id: textPartId },
         ],
-        tokenEvent: (text) => ({ type: 'text-delta', id: textPartId, delta: text }),
+        tokenEvent: textDeltaJson,
         doneEvents: (outcome) => [
           { type: 'text-end', id: textPartId },
           {

@@ -24,8 +24,8 @@ export interface GenerationStreamOptions {
   startEvent?: (start: AnswerStart) => unknown;
   /** Several first events, sent after `startEvent` (the AI SDK UI stream's `start` and `text-start`). */
   startEvents?: (start: AnswerStart) => unknown[];
-  /** The event for one piece of text. */
-  tokenEvent(text: string): unknown;
+  /** The event for one piece of text, as JSON text (src/streaming/json-with-text.ts makes it cheap). */
+  tokenEvent(text: string): string;
   /** The event for a tool call's start or a piece of its arguments (OpenAI's `delta.tool_calls`); none when absent. */
   toolCallEvent?: (event: ToolCallEvent) => unknown;
   /** Runs once per generation, before any terminal event or error response: persistence goes here. */
@@ -85,7 +85,7 @@ export async function streamGeneration(options: GenerationStreamOptions): Promis
   const generation = options.run(
     {
       onStart: markStarted,
-      onText: (text) => sse.send(options.tokenEvent(text)),
+      onText: (text) => sse.sendText(options.tokenEvent(text)),
       ...(toolCallEvent === undefined ? {} : { onToolCall: (event: ToolCallEvent) => sse.send(toolCallEvent(event)) }),
     },
     AbortSignal.any([options.signal, clientGone.signal]),

@@ -1,5 +1,6 @@
 import type { AnswerStart, GenerationOutcome } from '../services/generation.ts';
 import type { ToolCallEvent } from '../services/tool-call-collector.ts';
+import { jsonWithText } from './json-with-text.ts';
 
 type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 
@@ -67,6 +68,9 @@ export function chatCompletion(identity: { id: string; created: number }, outcom
  */
 export function createChunkEvents(identity: { id: string; created: number }, withUsage: boolean) {
   let model = '';
+  let tokenJson: (text: string) => string = () => {
+    throw new Error('a token before the start chunk');
+  };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
     ...identity,
     object: 'chat.completion.chunk',
@@ -77,9 +81,11 @@ export function createChunkEvents(identity: { id: string; created: number }, wit
   return {
     start: (start: AnswerStart) => {
       model = start.model.id;
+      tokenJson = jsonWithText((text) => chunk({ content: text }, null));
       return chunk({ role: 'assistant', content: '' }, null);
     },
-    token: (text: string) => chunk({ content: text }, null),
+    /** A content chunk as JSON text: its id, model and fields are the same for every token. */
+    token: (text: string) => tokenJson(text),
     toolCall: (event: ToolCallEvent) =>
       chunk(
         {

@@ -33,6 +33,14 @@ const toChatMessage = (message: StoredMessage): ChatMessage => ({
 
 type Opened = { id: string; messages: ChatMessage[] } | undefined;
 
+/** Ids of new chats made on this page: not stored until their first answer, so not asked for (StrictMode mounts twice in development). */
+const freshIds = new Set<string>();
+const freshId = () => {
+  const id = crypto.randomUUID();
+  freshIds.add(id);
+  return id;
+};
+
 function ChatApp({ auth, onSignedOut }: { auth: AuthState; onSignedOut: () => void }) {
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [total, setTotal] = useState(0);
@@ -53,8 +61,8 @@ function ChatApp({ auth, onSignedOut }: { auth: AuthState; onSignedOut: () => vo
   }, []);
 
   const open = useCallback(async (id: string | undefined) => {
-    if (id === undefined) {
-      const fresh = crypto.randomUUID();
+    if (id === undefined || freshIds.has(id)) {
+      const fresh = id ?? freshId();
       window.history.replaceState(null, '', `#/c/${fresh}`);
       setOpened({ id: fresh, messages: [] });
       return;
@@ -83,7 +91,7 @@ function ChatApp({ auth, onSignedOut }: { auth: AuthState; onSignedOut: () => vo
   const startNewChat = () => {
     setSidebarOpen(false);
     // pushState: no hashchange, so nothing asks the server for a conversation that does not exist yet.
-    const fresh = crypto.randomUUID();
+    const fresh = freshId();
     window.history.pushState(null, '', `#/c/${fresh}`);
     setOpened({ id: fresh, messages: [] });
   };
@@ -119,7 +127,11 @@ function ChatApp({ auth, onSignedOut }: { auth: AuthState; onSignedOut: () => vo
   // useChat keeps the callbacks its chat was made with: the list length is read when a turn settles.
   const shown = useRef(conversations.length);
   shown.current = conversations.length;
-  const settled = useCallback(() => void refreshList(shown.current), [refreshList]);
+  const settled = useCallback(() => {
+    // An answer started or ended: the open chat is stored now, so it is fetched when opened again.
+    freshIds.clear();
+    void refreshList(shown.current);
+  }, [refreshList]);
 
   return (
     <div className="layout">
