@@ -13,6 +13,7 @@ import type { RequestRecord } from './observability/request-record.ts';
 import type { RunInBackground } from './runtime/background.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
+import type { CircuitBreaker } from './services/circuit-breaker.ts';
 import type { GenerationService } from './services/generation-service.ts';
 import type { UiChatService } from './services/ui-chat-service.ts';
 import type { ImageFetcher } from './services/image-fetch.ts';
@@ -59,6 +60,8 @@ export interface Services {
   accounts: AccountService;
   apiKeys: ApiKeyService;
   generations: GenerationService;
+  /** Circuit breaking per provider/model (shown by /api/health and /api/models). */
+  circuit: CircuitBreaker;
   usage: UsageStore;
   /** Undefined where metrics are not served (Workers). */
   metrics: ApiMetrics | undefined;

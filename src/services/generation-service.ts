@@ -16,6 +16,7 @@ import {
   type EmbeddingOutcome,
   type EmbeddingRequest,
 } from './embedding.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { GenerationEvents, GenerationSettled } from './generation-events.ts';
 import { runGeneration, type GenerationInput, type GenerationOutcome, type GenerationSink } from './generation.ts';
 import type { ConversationMessage } from './model-prompt.ts';
@@ -84,6 +85,8 @@ interface GenerationServiceDependencies {
   uiChat: UiChatService;
   limiter: Limiter;
   events: GenerationEvents;
+  /** The app's circuits per provider/model, which the retry layer consults before each call. */
+  circuit: CircuitBreaker;
   now: () => Date;
   services: Pick<Services, 'config' | 'registry' | 'logger'>;
 }
@@ -261,7 +264,7 @@ export class GenerationService {
         if (settled !== undefined) throw new Error('a generation runs once');
         const startedAt = now().toISOString();
         events.started({ id, streaming: context.streaming });
-        const outcome = runGeneration(input(signal), sink);
+        const outcome = runGeneration({ ...input(signal), circuit: this.dependencies.circuit }, sink);
         settled = outcome.then((result) => settle(result, startedAt));
         // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
         // final writes alive (RELIABILITY.md pitfall 3). A failure still reaches the route through `settled`.
