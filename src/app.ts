@@ -46,9 +46,9 @@ import { createImageFetcher } from './services/image-fetch.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
   const now = dependencies.clock ?? (() => new Date());
-  const store = new ConversationStore(dependencies.database);
-  const identities = new IdentityStore(dependencies.database);
   const { logger, config } = dependencies;
+  const store = new ConversationStore(dependencies.database, { maxConversations: config.HISTORY_MAX_CONVERSATIONS });
+  const identities = new IdentityStore(dependencies.database);
   const jwt = createJwtVerifier(
     {
       secret: config.AUTH_JWT_SECRET,
