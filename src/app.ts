@@ -93,6 +93,7 @@ function buildServices(dependencies: AppDependencies): Services {
       limiter,
       events,
       circuit,
+      drain: dependencies.drain,
       now,
       services: { config, registry, logger },
     }),

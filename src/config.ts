@@ -62,7 +62,7 @@ export const configSchema = z.object({
   SYSTEM_PROMPT: z.string().optional(),
   KEEPALIVE_SECONDS: seconds(5),
   // Node, Bun and Deno: how long running streams may go on after SIGTERM before they are aborted.
-  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(8),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // Auth, ownership and CORS (API.md): names and defaults are the contract's.
   AUTH_REQUIRED: booleanFlag.default(false),

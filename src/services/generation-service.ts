@@ -16,6 +16,8 @@ import {
   type EmbeddingOutcome,
   type EmbeddingRequest,
 } from './embedding.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { GenerationDrain } from '../runtime/generation-drain.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { GenerationEvents, GenerationSettled } from './generation-events.ts';
 import { runGeneration, type GenerationInput, type GenerationOutcome, type GenerationSink } from './generation.ts';
@@ -25,6 +27,7 @@ import { statelessGeneration, type StatelessRequest } from './stateless-generati
 import type { UiChatService } from './ui-chat-service.ts';
 
 const noop = () => undefined;
+const shuttingDown = () => new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; try again');
 
 /** Where a generation comes from: the caller and the request it serves. */
 export interface GenerationContext {
@@ -87,6 +90,8 @@ interface GenerationServiceDependencies {
   events: GenerationEvents;
   /** The app's circuits per provider/model, which the retry layer consults before each call. */
   circuit: CircuitBreaker;
+  /** The generations in flight, for a graceful shutdown (Node, Bun and Deno). */
+  drain: GenerationDrain | undefined;
   now: () => Date;
   services: Pick<Services, 'config' | 'registry' | 'logger'>;
 }
@@ -152,10 +157,24 @@ export class GenerationService {
     assertModelAllowed(context.caller, request.model, requested);
     const route = embeddingRoute(requested);
     const admission = await this.admit(context);
+    const done = this.tracked();
+    try {
+      return await this.embed(context, request, route, admission);
+    } finally {
+      done();
+    }
+  }
+
+  private async embed(
+    context: GenerationContext,
+    request: EmbeddingRequest,
+    route: ModelRoute,
+    admission: Admission | undefined,
+  ): Promise<EmbeddingOutcome | EmbeddingFailure> {
     const id = crypto.randomUUID();
     const startedAt = this.dependencies.now().toISOString();
     this.dependencies.events.started({ id, streaming: false });
-    const result = await runEmbedding(this.dependencies.services, route, request, context.signal);
+    const result = await runEmbedding(this.dependencies.services, route, request, this.runSignal(context.signal));
     const inputTokens = result.status === 'complete' ? result.inputTokens : null;
     const event: GenerationSettled = {
       id,
@@ -188,7 +207,27 @@ export class GenerationService {
   }
 
   private admit(context: GenerationContext): Promise<Admission | undefined> {
+    if (this.dependencies.drain?.draining === true) throw shuttingDown();
     return this.dependencies.limiter.admit(context.caller, context.clientAddress, context.streaming, this.dependencies.now());
+  }
+
+  /** The signal a model call runs under: the client's, and the shutdown's once its grace is over. */
+  private runSignal(signal: AbortSignal): AbortSignal {
+    const { drain } = this.dependencies;
+    return drain === undefined ? signal : AbortSignal.any([signal, drain.signal]);
+  }
+
+  /** Tells the drain a generation runs until the returned function is called. */
+  private tracked(): () => void {
+    let done!: () => void;
+    this.dependencies.drain?.track(
+      new Promise<void>((resolve) => {
+        done = resolve;
+      }),
+    );
+    return () => {
+      done();
+    };
   }
 
   private async refundOnFailure<T>(
@@ -264,8 +303,16 @@ export class GenerationService {
         if (settled !== undefined) throw new Error('a generation runs once');
         const startedAt = now().toISOString();
         events.started({ id, streaming: context.streaming });
-        const outcome = runGeneration({ ...input(signal), circuit: this.dependencies.circuit }, sink);
+        const { drain } = this.dependencies;
+        const outcome = runGeneration({ ...input(this.runSignal(signal)), circuit: this.dependencies.circuit }, sink).then(
+          // Aborted by a shutdown while the client was still there: it is told why (the answer is stored as aborted).
+          (result) =>
+            result.status === 'aborted' && drain?.signal.aborted === true && !signal.aborted
+              ? { ...result, error: shuttingDown() }
+              : result,
+        );
         settled = outcome.then((result) => settle(result, startedAt));
+        drain?.track(settled);
         // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
         // final writes alive (RELIABILITY.md pitfall 3). A failure still reaches the route through `settled`.
         context.runInBackground(settled.then(noop, noop));
