@@ -158,9 +158,11 @@ export class GenerationService {
     const route = embeddingRoute(requested);
     const admission = await this.admit(context);
     const done = this.tracked();
+    const linked = this.runSignal(context.signal);
     try {
-      return await this.embed(context, request, route, admission);
+      return await this.embed(context, request, route, admission, linked.signal);
     } finally {
+      linked.release();
       done();
     }
   }
@@ -170,11 +172,12 @@ export class GenerationService {
     request: EmbeddingRequest,
     route: ModelRoute,
     admission: Admission | undefined,
+    signal: AbortSignal,
   ): Promise<EmbeddingOutcome | EmbeddingFailure> {
     const id = crypto.randomUUID();
     const startedAt = this.dependencies.now().toISOString();
     this.dependencies.events.started({ id, streaming: false });
-    const result = await runEmbedding(this.dependencies.services, route, request, this.runSignal(context.signal));
+    const result = await runEmbedding(this.dependencies.services, route, request, signal);
     const inputTokens = result.status === 'complete' ? result.inputTokens : null;
     const event: GenerationSettled = {
       id,
@@ -212,9 +215,8 @@ export class GenerationService {
   }
 
   /** The signal a model call runs under: the client's, and the shutdown's once its grace is over. */
-  private runSignal(signal: AbortSignal): AbortSignal {
-    const { drain } = this.dependencies;
-    return drain === undefined ? signal : AbortSignal.any([signal, drain.signal]);
+  private runSignal(signal: AbortSignal): { signal: AbortSignal; release: () => void } {
+    return this.dependencies.drain?.link(signal) ?? { signal, release: noop };
   }
 
   /** Tells the drain a generation runs until the returned function is called. */
@@ -303,14 +305,19 @@ export class GenerationService {
         if (settled !== undefined) throw new Error('a generation runs once');
         const startedAt = now().toISOString();
         events.started({ id, streaming: context.streaming });
-        const { drain } = this.dependencies;
-        const outcome = runGeneration({ ...input(this.runSignal(signal)), circuit: this.dependencies.circuit }, sink).then(
-          // Aborted by a shutdown while the client was still there: it is told why (the answer is stored as aborted).
-          (result) =>
-            result.status === 'aborted' && drain?.signal.aborted === true && !signal.aborted
-              ? { ...result, error: shuttingDown() }
-              : result,
-        );
+        const { drain, circuit } = this.dependencies;
+        const linked = this.runSignal(signal);
+        const running = runGeneration({ ...input(linked.signal), circuit }, sink);
+        const outcome =
+          drain === undefined
+            ? running
+            : running.then((result) => {
+                linked.release();
+                // Aborted by a shutdown while the client was still there: it is told why (stored as aborted).
+                return result.status === 'aborted' && drain.signal.aborted && !signal.aborted
+                  ? { ...result, error: shuttingDown() }
+                  : result;
+              });
         settled = outcome.then((result) => settle(result, startedAt));
         drain?.track(settled);
         // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
