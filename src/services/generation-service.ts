@@ -221,8 +221,10 @@ export class GenerationService {
 
   /** Tells the drain a generation runs until the returned function is called. */
   private tracked(): () => void {
-    let done!: () => void;
-    this.dependencies.drain?.track(
+    const { drain } = this.dependencies;
+    if (drain === undefined) return noop;
+    let done: () => void = noop;
+    drain.track(
       new Promise<void>((resolve) => {
         done = resolve;
       }),

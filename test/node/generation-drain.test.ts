@@ -66,6 +66,7 @@ describe('the generation drain', () => {
       ['/api/chat', { message: 'Hi' }],
       ['/api/generate', { prompt: 'Hi' }],
       ['/v1/chat/completions', { model: 'llama3.2', messages: [{ role: 'user', content: 'Hi' }] }],
+      ['/v1/embeddings', { model: 'llama3.2', input: 'Hi' }],
     ] as const) {
       const response = await app.post(path, body);
       expect(response.status, path).toBe(503);
@@ -74,7 +75,7 @@ describe('the generation drain', () => {
     const stream = await app.post('/api/chat/stream', { message: 'Hi' });
     expect(stream.status).toBe(503);
     await stream.text();
-    expect(app.ollama.hits('/api/chat')).toBe(0);
+    expect(app.ollama.hits('/api/chat') + app.ollama.hits('/api/embed')).toBe(0);
     expect(await app.query('select id from conversations')).toEqual([]);
     // Everything else still answers until the server stops.
     expect((await app.fetch('/api/history')).status).toBe(200);
