@@ -11,8 +11,10 @@ import type { Logger } from './logger.ts';
 import type { ApiMetrics } from './observability/metrics.ts';
 import type { RequestRecord } from './observability/request-record.ts';
 import type { RunInBackground } from './runtime/background.ts';
+import type { GenerationDrain } from './runtime/generation-drain.ts';
 import type { ModelRegistry } from './providers/model-registry.ts';
 import type { ChatService } from './services/chat-service.ts';
+import type { CircuitBreaker } from './services/circuit-breaker.ts';
 import type { GenerationService } from './services/generation-service.ts';
 import type { UiChatService } from './services/ui-chat-service.ts';
 import type { ImageFetcher } from './services/image-fetch.ts';
@@ -46,6 +48,11 @@ export interface AppDependencies {
    * by default. The Node entry passes one that refuses private addresses when it connects.
    */
   imageFetch?: typeof fetch;
+  /**
+   * The generations in flight, from the Node, Bun and Deno entries, which drain them on SIGTERM
+   * (process-lifecycle.ts); absent on Workers.
+   */
+  drain?: GenerationDrain;
 }
 
 export interface Services {
@@ -59,6 +66,8 @@ export interface Services {
   accounts: AccountService;
   apiKeys: ApiKeyService;
   generations: GenerationService;
+  /** Circuit breaking per provider/model (shown by /api/health and /api/models). */
+  circuit: CircuitBreaker;
   usage: UsageStore;
   /** Undefined where metrics are not served (Workers). */
   metrics: ApiMetrics | undefined;

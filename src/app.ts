@@ -37,6 +37,7 @@ import { registerWebApp } from './routes/web-app.ts';
 import { backgroundRunner } from './runtime/background.ts';
 import { clientAddressResolver } from './runtime/client-address.ts';
 import { ChatService } from './services/chat-service.ts';
+import { CircuitBreaker } from './services/circuit-breaker.ts';
 import { GenerationEvents } from './services/generation-events.ts';
 import { GenerationService } from './services/generation-service.ts';
 import { usageRecorder } from './usage/usage-recorder.ts';
@@ -45,9 +46,9 @@ import { createImageFetcher } from './services/image-fetch.ts';
 
 function buildServices(dependencies: AppDependencies): Services {
   const now = dependencies.clock ?? (() => new Date());
-  const store = new ConversationStore(dependencies.database);
-  const identities = new IdentityStore(dependencies.database);
   const { logger, config } = dependencies;
+  const store = new ConversationStore(dependencies.database, { maxConversations: config.HISTORY_MAX_CONVERSATIONS });
+  const identities = new IdentityStore(dependencies.database);
   const jwt = createJwtVerifier(
     {
       secret: config.AUTH_JWT_SECRET,
@@ -65,6 +66,9 @@ function buildServices(dependencies: AppDependencies): Services {
   const usage = new UsageStore(dependencies.database);
   const limiter = new Limiter(config, new LimitStore(dependencies.database));
   const metrics = dependencies.metrics === false ? undefined : new ApiMetrics();
+  // One per app: a process's (an isolate's on Workers) circuits per provider/model.
+  const circuit = CircuitBreaker.fromConfig(config, () => now().getTime(), logger);
+  metrics?.watchCircuits(circuit);
   // The one settled event of every generation: the usage ledger, the limits and the metrics listen to it.
   const events = new GenerationEvents(logger);
   events.onSettled(usageRecorder(usage, logger));
@@ -82,7 +86,18 @@ function buildServices(dependencies: AppDependencies): Services {
     credentials: new CredentialResolver({ config, store: identities, jwt, now }),
     accounts: new AccountService({ config, store: identities, now }),
     apiKeys: new ApiKeyService({ store: identities, registry, now }),
-    generations: new GenerationService({ config, chat, uiChat, limiter, events, now, services: { config, registry, logger } }),
+    generations: new GenerationService({
+      config,
+      chat,
+      uiChat,
+      limiter,
+      events,
+      circuit,
+      drain: dependencies.drain,
+      now,
+      services: { config, registry, logger },
+    }),
+    circuit,
     usage,
     metrics,
     clientAddress: clientAddressResolver(config.TRUST_PROXY, dependencies.clientAddress),

@@ -42,6 +42,9 @@ export const configSchema = z.object({
   RETRY_BASE_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   RETRY_MAX_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(4_000),
   RETRY_AFTER_MAX_SECONDS: z.coerce.number().min(0).max(3_600).default(10),
+  // Circuit breaking per provider/model (README "Reliability"): off unless a threshold is set.
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(0).max(1_000).default(0),
+  CIRCUIT_COOLDOWN_SECONDS: seconds(30),
   DEFAULT_PROVIDER: z.string().regex(providerNamePattern, 'must be a provider name').default('ollama'),
   OLLAMA_PROVIDERS: providerNameList.default([]),
   OPENAI_COMPATIBLE_PROVIDERS: providerNameList.default([]),
@@ -54,8 +57,12 @@ export const configSchema = z.object({
   MAX_OUTPUT_TOKENS: z.coerce.number().int().min(1).max(1_000_000).default(4_096),
   MAX_BODY_BYTES: z.coerce.number().int().min(1_024).max(100_000_000).default(1_048_576),
   HISTORY_CONTEXT_MESSAGES: z.coerce.number().int().min(0).max(1_000).default(20),
+  // API.md § Conversations: unset keeps every conversation.
+  HISTORY_MAX_CONVERSATIONS: z.coerce.number().int().min(1).max(100_000_000).optional(),
   SYSTEM_PROMPT: z.string().optional(),
   KEEPALIVE_SECONDS: seconds(5),
+  // Node, Bun and Deno: how long running streams may go on after SIGTERM before they are aborted.
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(8),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // Auth, ownership and CORS (API.md): names and defaults are the contract's.
   AUTH_REQUIRED: booleanFlag.default(false),

@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { pruneBeyondLimit } from './conversation-retention.ts';
 import type { Database } from './database.ts';
 import { messageColumns, withDecodedContent } from './message-columns.ts';
 import {
@@ -49,12 +50,19 @@ export type BeginTurnResult = { outcome: 'started' } | { outcome: 'conflict' };
 /** `taken`: a message with the user message's id exists already (a concurrent retry got there first). */
 export type BeginNewConversationResult = { outcome: 'started' } | { outcome: 'taken' };
 
+export interface ConversationStoreOptions {
+  /** HISTORY_MAX_CONVERSATIONS: how many conversations an owner keeps; undefined keeps them all. */
+  maxConversations?: number | undefined;
+}
+
 /** All conversation and message queries. Every query that takes an owner filters by it. */
 export class ConversationStore {
   private readonly database: Database;
+  private readonly maxConversations: number | undefined;
 
-  constructor(database: Database) {
+  constructor(database: Database, options: ConversationStoreOptions = {}) {
     this.database = database;
+    this.maxConversations = options.maxConversations;
   }
 
   private get db() {
@@ -85,12 +93,21 @@ export class ConversationStore {
   }
 
   async create(row: { id: string; ownerId: string; title: string | null; now: string }): Promise<ConversationRow> {
-    const [created] = await this.db
+    const insert = this.db
       .insert(conversations)
       .values({ id: row.id, ownerId: row.ownerId, title: row.title, createdAt: row.now, updatedAt: row.now })
       .returning();
+    const prune = this.pruneBeyondLimit(row.ownerId, row.id, Date.parse(row.now));
+    const [[created]] = prune === undefined ? await this.db.batch([insert]) : await this.db.batch([insert, prune]);
     if (!created) throw new Error('insert returned no row');
     return created;
+  }
+
+  /** The deletion of the owner's conversations beyond HISTORY_MAX_CONVERSATIONS (conversation-retention.ts). */
+  pruneBeyondLimit(ownerId: string, keptId: string, nowMs: number) {
+    return this.maxConversations === undefined
+      ? undefined
+      : pruneBeyondLimit(this.db, { ownerId, keptId, nowMs, maxConversations: this.maxConversations });
   }
 
   async get(ownerId: string, id: string): Promise<ConversationRow | undefined> {
@@ -203,14 +220,17 @@ export class ConversationStore {
           ${turn.now}, ${turn.now} where ${free}`,
       )
       .returning({ id: conversations.id });
+    const prune = this.pruneBeyondLimit(turn.ownerId, conversationId, Date.parse(turn.now));
     if (userMessage === undefined) {
-      const [created] = await this.db.batch([insertConversation]);
+      const [created] =
+        prune === undefined ? await this.db.batch([insertConversation]) : await this.db.batch([insertConversation, prune]);
       return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
     }
-    const [created] = await this.db.batch([
-      insertConversation,
-      this.insertMessageWhere(conversationId, userMessage, this.lockedBy(conversationId, turn.generationId)),
-    ]);
+    const insertMessage = this.insertMessageWhere(conversationId, userMessage, this.lockedBy(conversationId, turn.generationId));
+    const [created] =
+      prune === undefined
+        ? await this.db.batch([insertConversation, insertMessage])
+        : await this.db.batch([insertConversation, insertMessage, prune]);
     return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
   }
 
@@ -224,23 +244,30 @@ export class ConversationStore {
     title: string,
     turn: NewTurn & { userMessage: NewMessage },
   ): Promise<{ outcome: 'started' } | { outcome: 'exists' }> {
-    const [created] = await this.db.batch([
-      this.db
-        .insert(conversations)
-        .values({
-          id: conversationId,
-          ownerId: turn.ownerId,
-          title,
-          model: turn.model,
-          activeGenerationId: turn.generationId,
-          activeGenerationExpiresAt: turn.lockExpiresAt,
-          createdAt: turn.now,
-          updatedAt: turn.now,
-        })
-        .onConflictDoNothing({ target: conversations.id })
-        .returning({ id: conversations.id }),
-      this.insertMessageWhere(conversationId, turn.userMessage, this.lockedBy(conversationId, turn.generationId)),
-    ]);
+    const insertConversation = this.db
+      .insert(conversations)
+      .values({
+        id: conversationId,
+        ownerId: turn.ownerId,
+        title,
+        model: turn.model,
+        activeGenerationId: turn.generationId,
+        activeGenerationExpiresAt: turn.lockExpiresAt,
+        createdAt: turn.now,
+        updatedAt: turn.now,
+      })
+      .onConflictDoNothing({ target: conversations.id })
+      .returning({ id: conversations.id });
+    const insertMessage = this.insertMessageWhere(
+      conversationId,
+      turn.userMessage,
+      this.lockedBy(conversationId, turn.generationId),
+    );
+    const prune = this.pruneBeyondLimit(turn.ownerId, conversationId, Date.parse(turn.now));
+    const [created] =
+      prune === undefined
+        ? await this.db.batch([insertConversation, insertMessage])
+        : await this.db.batch([insertConversation, insertMessage, prune]);
     return created.length > 0 ? { outcome: 'started' } : { outcome: 'exists' };
   }
 

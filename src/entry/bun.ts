@@ -1,6 +1,7 @@
 import { serveStatic } from 'hono/bun';
 import { createApp } from '../app.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
+import { GenerationDrain } from '../runtime/generation-drain.ts';
 import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
@@ -30,8 +31,10 @@ async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env);
   const { config, logger, database } = dependencies;
   warnIfWebAppMissing(logger);
+  const drain = new GenerationDrain();
   const app = createApp({
     ...dependencies,
+    drain,
     // hono/bun is marked for removal in Hono 5 in favour of @hono/bun, which is not published yet.
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     webAppFiles: serveStatic({ root: webAppFolder }),
@@ -49,13 +52,19 @@ async function main(): Promise<void> {
     runtime: 'bun',
     ollama: new URL(config.OLLAMA_BASE_URL).host,
   });
-  stopOnSignals(
-    () => server.stop(),
-    () => {
+  stopOnSignals({
+    server: {
+      // Without `true`, Bun lets requests in flight finish; with it, it closes their connections.
+      stopAccepting: () => server.stop(),
+      closeAllConnections: () => server.stop(true),
+    },
+    drain,
+    graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+    closeDatabase: () => {
       database.close();
     },
     logger,
-  );
+  });
 }
 
 runEntry(main);

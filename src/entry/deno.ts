@@ -1,6 +1,8 @@
 import { serveStatic } from 'hono/deno';
 import { createApp } from '../app.ts';
 import { ConfigError } from '../config.ts';
+import { GenerationDrain } from '../runtime/generation-drain.ts';
+import { shutDownOnSignals } from '../runtime/graceful-shutdown.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
@@ -23,8 +25,10 @@ async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(Deno.env.toObject());
   const { config, logger, database } = dependencies;
   warnIfWebAppMissing(logger);
+  const drain = new GenerationDrain();
   const app = createApp({
     ...dependencies,
+    drain,
     // hono/deno is marked for removal in Hono 5 in favour of @hono/deno, which is not published yet.
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     webAppFiles: serveStatic({ root: webAppFolder }),
@@ -45,16 +49,20 @@ async function main(): Promise<void> {
     // The client's address goes to the app as its env (Hono's getConnInfo for Deno is deprecated in hono/deno).
     (request, info) => app.fetch(request, { clientAddress: info.remoteAddr.hostname }),
   );
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    void server.shutdown().finally(() => {
+  shutDownOnSignals({
+    // Deno's shutdown stops accepting and lets requests in flight finish (their streams end once drained).
+    server: { stopAccepting: () => server.shutdown() },
+    drain,
+    graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+    closeDatabase: () => {
       database.close();
-      Deno.exit(0);
-    });
-    setTimeout(() => Deno.exit(0), 10_000);
-  };
-  Deno.addSignalListener('SIGTERM', () => shutdown('SIGTERM'));
-  Deno.addSignalListener('SIGINT', () => shutdown('SIGINT'));
+    },
+    logger,
+    onSignal: (signal, handler) => {
+      Deno.addSignalListener(signal, handler);
+    },
+    exit: (code) => Deno.exit(code),
+  });
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@ import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { nodeClientAddress } from './node-client-address.ts';
 import { createNodeFetch } from './node-fetch.ts';
 import { createNodeImageFetch } from './node-image-fetch.ts';
+import { GenerationDrain } from '../runtime/generation-drain.ts';
 import { runEntry, stopOnSignals } from './process-lifecycle.ts';
 import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 
@@ -15,8 +16,10 @@ async function main(): Promise<void> {
   const dependencies = await buildLibsqlDependencies(process.env, { fetch: createNodeFetch() });
   const { config, logger, database } = dependencies;
   warnIfWebAppMissing(logger);
+  const drain = new GenerationDrain();
   const app = createApp({
     ...dependencies,
+    drain,
     clientAddress: nodeClientAddress,
     imageFetch: createNodeImageFetch(),
     webAppFiles: serveStatic({ root: webAppFolder }),
@@ -31,18 +34,28 @@ async function main(): Promise<void> {
     server.keepAliveTimeout = keepAliveTimeoutMs;
     server.headersTimeout = keepAliveTimeoutMs + 1_000;
   }
-  stopOnSignals(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-    () => {
+  stopOnSignals({
+    server: {
+      stopAccepting: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+        }),
+      closeIdleConnections: () => {
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      },
+      closeAllConnections: () => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      },
+    },
+    drain,
+    graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000,
+    closeDatabase: () => {
       database.close();
     },
     logger,
-  );
+  });
 }
 
 runEntry(main);

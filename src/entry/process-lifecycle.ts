@@ -1,18 +1,20 @@
 import { ConfigError } from '../config.ts';
-import type { Logger } from '../logger.ts';
+import { shutDownOnSignals, type ShutdownOptions } from '../runtime/graceful-shutdown.ts';
 
-/** On SIGTERM/SIGINT: stop accepting requests, close the database, exit (at the latest after 10 s). */
-export function stopOnSignals(stopServer: () => Promise<void>, closeDatabase: () => void, logger: Logger): void {
-  const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
-    void stopServer().finally(() => {
-      closeDatabase();
-      process.exit(0);
-    });
-    setTimeout(() => process.exit(0), 10_000).unref();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+/**
+ * On SIGTERM/SIGINT (Node, Bun): stop accepting connections, let running streams finish for
+ * SHUTDOWN_GRACE_SECONDS, abort the rest, close the database, exit 0 (graceful-shutdown.ts).
+ */
+export function stopOnSignals(options: ShutdownOptions): void {
+  shutDownOnSignals({
+    ...options,
+    onSignal: (signal, handler) => {
+      process.on(signal, handler);
+    },
+    exit: (code) => {
+      process.exit(code);
+    },
+  });
 }
 
 /** Runs an entry's start-up; a bad configuration or a failed start stops the process with a message. */

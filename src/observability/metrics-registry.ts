@@ -1,6 +1,6 @@
 /**
  * A small Prometheus registry on plain JavaScript (no `prom-client`: it is Node-only), rendering the text
- * exposition format 0.0.4: counters, one gauge and histograms, each with fixed label names. Label values
+ * exposition format 0.0.4: counters, gauges and histograms, each with fixed label names. Label values
  * are escaped as the format requires; series are kept per label set, so callers keep label values
  * bounded (route patterns, model names — never ids or secrets).
  */
@@ -103,6 +103,26 @@ export class Gauge extends Metric {
       `# HELP ${this.name} ${escapeHelp(this.help)}`,
       `# TYPE ${this.name} gauge`,
       `${this.name} ${renderNumber(this.value)}`,
+    ];
+  }
+}
+
+/** A gauge per label set, set to a value (a state per model). */
+export class LabeledGauge extends Metric {
+  private readonly series = new Map<string, Series>();
+
+  set(labels: Labels, value: number): void {
+    const key = this.key(labels);
+    const series = this.series.get(key);
+    if (series) series.value = value;
+    else this.series.set(key, { labels: this.ordered(labels), value });
+  }
+
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${escapeHelp(this.help)}`,
+      `# TYPE ${this.name} gauge`,
+      ...[...this.series.values()].map((series) => `${this.name}${renderLabels(series.labels)} ${renderNumber(series.value)}`),
     ];
   }
 }

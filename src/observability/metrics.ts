@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { GenerationEvents } from '../services/generation-events.ts';
 import { routePatternOf } from './access-log.ts';
-import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics-registry.ts';
+import type { CircuitBreaker, CircuitTarget } from '../services/circuit-breaker.ts';
+import { Counter, Gauge, Histogram, LabeledGauge, MetricsRegistry } from './metrics-registry.ts';
 
 const durationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const firstTokenBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
@@ -44,6 +45,15 @@ export class ApiMetrics {
     ),
   );
   private readonly activeStreams = this.registry.register(new Gauge('llm_active_streams', 'Streaming generations in progress'));
+  private readonly circuitOpen = this.registry.register(
+    new LabeledGauge('llm_circuit_open', "1 while the model's circuit is open or half-open (its calls are skipped), else 0", [
+      'provider',
+      'model',
+    ]),
+  );
+  private readonly circuitSkipped = this.registry.register(
+    new Counter('llm_circuit_skipped_total', 'Calls not made to a model because its circuit was open', ['provider', 'model']),
+  );
 
   /** Counts every answered request by its route pattern. */
   readonly middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -56,6 +66,19 @@ export class ApiMetrics {
       this.httpDuration.observe(labels, (performance.now() - started) / 1000);
     }
   };
+
+  /** The circuits' state per model, and the calls they skipped. */
+  watchCircuits(circuit: CircuitBreaker): void {
+    const labels = (target: CircuitTarget) => ({ provider: target.provider.name, model: target.id });
+    circuit.subscribe({
+      changed: (target, state) => {
+        this.circuitOpen.set(labels(target), state === 'closed' ? 0 : 1);
+      },
+      skipped: (target) => {
+        this.circuitSkipped.inc(labels(target));
+      },
+    });
+  }
 
   subscribe(events: GenerationEvents): void {
     events.onStarted((event) => {

@@ -2,7 +2,10 @@ import { protectedRoute } from './protected-route.ts';
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
+import { circuitSchema } from '../schemas/circuit.ts';
 import { errorResponses, jsonContent } from '../schemas/common.ts';
+import type { ModelInfo } from '../providers/model-provider.ts';
+import type { CircuitBreaker, CircuitView } from '../services/circuit-breaker.ts';
 import { routeGroup } from './route-group.ts';
 
 const modelSchema = z
@@ -16,6 +19,9 @@ const modelSchema = z
     available: z.boolean().optional().openapi({ description: 'false when the provider did not answer (listed as provider/*)' }),
     error: z.string().optional().openapi({ description: 'The error code of a provider that did not answer' }),
     chain: z.array(z.string()).optional().openapi({ description: "An alias's models, tried in order" }),
+    circuit: circuitSchema
+      .optional()
+      .openapi({ description: "The model's circuit, when circuit breaking is on (CIRCUIT_FAILURE_THRESHOLD)" }),
   })
   .openapi('Model');
 
@@ -43,9 +49,25 @@ const listRoute = <P extends '/api/models' | '/models'>(path: P) =>
     },
   });
 
+/**
+ * Each listed model with its circuit, when circuit breaking is on (aliases and providers that did not
+ * answer have none). Ollama lists `llama3.2:latest` for the `llama3.2` that calls name.
+ */
+function withCircuits(models: ModelInfo[], circuit: CircuitBreaker): (ModelInfo & { circuit?: CircuitView })[] {
+  if (!circuit.enabled) return models;
+  const known = new Map(circuit.views().map((view) => [view.id, view.circuit]));
+  return models.map((model) => {
+    if (model.provider === 'alias' || model.available === false) return model;
+    const untagged = model.name.endsWith(':latest') ? model.name.slice(0, -':latest'.length) : undefined;
+    const view = known.get(model.name) ?? (untagged === undefined ? undefined : known.get(untagged));
+    return { ...model, circuit: view ?? circuit.view(model.name) };
+  });
+}
+
 const listModels = async (c: Context<AppEnv>) => {
   const signal = AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(listModelsTimeoutMs)]);
-  return c.json({ models: await c.var.services.registry.listModels(signal) }, 200);
+  const { registry, circuit } = c.var.services;
+  return c.json({ models: withCircuits(await registry.listModels(signal), circuit) }, 200);
 };
 
 export function modelRoutes() {

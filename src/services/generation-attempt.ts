@@ -1,4 +1,4 @@
-import { AppError } from '../errors/app-error.ts';
+import { AppError, type ErrorCode } from '../errors/app-error.ts';
 import { classifyUpstreamFailure, type RetryDisposition } from '../errors/upstream-error.ts';
 import type { CallFeatures } from '../providers/call-features.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
@@ -51,9 +51,18 @@ export interface AttemptResult {
   /** What may follow a failure; always 'none' once text or a tool call was received (it may have reached the client). */
   retry: RetryDisposition;
   retryAfterMs: number | undefined;
+  /**
+   * The failure says the model cannot serve now (a 5xx, a dropped or refused connection, a time limit
+   * before or between tokens): what counts for its circuit. Not for a request it refused (400), a model
+   * it does not have, the client leaving or the generation's own deadline.
+   */
+  modelFault: boolean;
   /** `performance.now()` of the first text, or null. */
   firstTextAt: number | null;
 }
+
+/** Failures that say the request is wrong for this model, not that the model is failing. */
+const requestFaults = new Set<ErrorCode>(['INVALID_INPUT', 'NOT_FOUND']);
 
 const timeoutMessages: Record<Exclude<StopReason, 'client'>, string> = {
   headers: 'The model server did not send response headers in time',
@@ -215,6 +224,7 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
     error: undefined,
     retry: 'none',
     retryAfterMs: undefined,
+    modelFault: false,
     firstTextAt,
   };
   if (stopReason === 'client') {
@@ -224,12 +234,15 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
     result.error = new AppError('TIMEOUT', timeoutMessages[stopReason]);
     // Waiting for a model that has not started is what fallbacks are for; a deadline is final.
     result.retry = !textReceived && stopReason !== 'deadline' ? 'next' : 'none';
+    result.modelFault = stopReason !== 'deadline';
   } else if (failure !== undefined) {
     const classified = classifyUpstreamFailure(failure, { started });
     result.status = 'error';
     result.error = classified.error;
     result.retry = textReceived ? 'none' : classified.retry;
     result.retryAfterMs = classified.retryAfterMs;
+    // What the failure would allow before any text: a fault that moves on is the model's (after text too).
+    result.modelFault = classified.retry !== 'none' && !requestFaults.has(classified.error.code);
   }
   return result;
 }

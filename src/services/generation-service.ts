@@ -16,6 +16,9 @@ import {
   type EmbeddingOutcome,
   type EmbeddingRequest,
 } from './embedding.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { GenerationDrain } from '../runtime/generation-drain.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { GenerationEvents, GenerationSettled } from './generation-events.ts';
 import { runGeneration, type GenerationInput, type GenerationOutcome, type GenerationSink } from './generation.ts';
 import type { ConversationMessage } from './model-prompt.ts';
@@ -24,6 +27,7 @@ import { statelessGeneration, type StatelessRequest } from './stateless-generati
 import type { UiChatService } from './ui-chat-service.ts';
 
 const noop = () => undefined;
+const shuttingDown = () => new AppError('SERVICE_UNAVAILABLE', 'The server is shutting down; try again');
 
 /** Where a generation comes from: the caller and the request it serves. */
 export interface GenerationContext {
@@ -84,6 +88,10 @@ interface GenerationServiceDependencies {
   uiChat: UiChatService;
   limiter: Limiter;
   events: GenerationEvents;
+  /** The app's circuits per provider/model, which the retry layer consults before each call. */
+  circuit: CircuitBreaker;
+  /** The generations in flight, for a graceful shutdown (Node, Bun and Deno). */
+  drain: GenerationDrain | undefined;
   now: () => Date;
   services: Pick<Services, 'config' | 'registry' | 'logger'>;
 }
@@ -149,10 +157,27 @@ export class GenerationService {
     assertModelAllowed(context.caller, request.model, requested);
     const route = embeddingRoute(requested);
     const admission = await this.admit(context);
+    const done = this.tracked();
+    const linked = this.runSignal(context.signal);
+    try {
+      return await this.embed(context, request, route, admission, linked.signal);
+    } finally {
+      linked.release();
+      done();
+    }
+  }
+
+  private async embed(
+    context: GenerationContext,
+    request: EmbeddingRequest,
+    route: ModelRoute,
+    admission: Admission | undefined,
+    signal: AbortSignal,
+  ): Promise<EmbeddingOutcome | EmbeddingFailure> {
     const id = crypto.randomUUID();
     const startedAt = this.dependencies.now().toISOString();
     this.dependencies.events.started({ id, streaming: false });
-    const result = await runEmbedding(this.dependencies.services, route, request, context.signal);
+    const result = await runEmbedding(this.dependencies.services, route, request, signal);
     const inputTokens = result.status === 'complete' ? result.inputTokens : null;
     const event: GenerationSettled = {
       id,
@@ -184,7 +209,28 @@ export class GenerationService {
   }
 
   private admit(context: GenerationContext): Promise<Admission | undefined> {
+    if (this.dependencies.drain?.draining === true) throw shuttingDown();
     return this.dependencies.limiter.admit(context.caller, context.clientAddress, context.streaming, this.dependencies.now());
+  }
+
+  /** The signal a model call runs under: the client's, and the shutdown's once its grace is over. */
+  private runSignal(signal: AbortSignal): { signal: AbortSignal; release: () => void } {
+    return this.dependencies.drain?.link(signal) ?? { signal, release: noop };
+  }
+
+  /** Tells the drain a generation runs until the returned function is called. */
+  private tracked(): () => void {
+    const { drain } = this.dependencies;
+    if (drain === undefined) return noop;
+    let done: () => void = noop;
+    drain.track(
+      new Promise<void>((resolve) => {
+        done = resolve;
+      }),
+    );
+    return () => {
+      done();
+    };
   }
 
   private async refundOnFailure<T>(
@@ -259,8 +305,21 @@ export class GenerationService {
         if (settled !== undefined) throw new Error('a generation runs once');
         const startedAt = now().toISOString();
         events.started({ id, streaming: context.streaming });
-        const outcome = runGeneration(input(signal), sink);
+        const { drain, circuit } = this.dependencies;
+        const linked = this.runSignal(signal);
+        const running = runGeneration({ ...input(linked.signal), circuit }, sink);
+        const outcome =
+          drain === undefined
+            ? running
+            : running.then((result) => {
+                linked.release();
+                // Aborted by a shutdown while the client was still there: it is told why (stored as aborted).
+                return result.status === 'aborted' && drain.signal.aborted && !signal.aborted
+                  ? { ...result, error: shuttingDown() }
+                  : result;
+              });
         settled = outcome.then((result) => settle(result, startedAt));
+        drain?.track(settled);
         // On Workers a client that leaves ends the invocation: waitUntil keeps the model call and the
         // final writes alive (RELIABILITY.md pitfall 3). A failure still reaches the route through `settled`.
         context.runInBackground(settled.then(noop, noop));

@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { CallFeatures } from '../providers/call-features.ts';
 import type { GenerationParameters } from '../providers/model-provider.ts';
 import type { ResolvedModel } from '../providers/model-registry.ts';
+import type { CallResult, CircuitBreaker, CircuitPermit } from './circuit-breaker.ts';
 import { runAttempt, type AttemptResult, type GenerationStatus } from './generation-attempt.ts';
 import { defaultRetrySettings, delayBeforeRetry, sleep, type RetrySettings } from './retry-policy.ts';
 import type { ConversationMessage } from './model-prompt.ts';
@@ -29,6 +30,8 @@ export interface GenerationInput {
   totalTimeoutMs: number;
   retry?: RetrySettings;
   logger?: Logger;
+  /** The app's circuits: a model whose circuit is open is skipped (generation-service.ts passes it). */
+  circuit?: CircuitBreaker | undefined;
 }
 
 /** Which model's answer starts the response, and after how many fallbacks. */
@@ -67,6 +70,7 @@ export interface GenerationOutcome extends Pick<
 }
 
 const noText = () => undefined;
+const unlimited: CircuitPermit = { allowed: true, probe: false };
 
 /** The result when the deadline passed before an attempt could start. */
 const outOfTime = (): AttemptResult => ({
@@ -80,14 +84,28 @@ const outOfTime = (): AttemptResult => ({
   error: new AppError('TIMEOUT', 'The model server did not answer in time'),
   retry: 'none',
   retryAfterMs: undefined,
+  modelFault: false,
   firstTextAt: null,
 });
+
+/** The result when every model of the chain was skipped: their circuits are open, nothing was called. */
+const circuitOpen = (retryInMs: number): AttemptResult => ({
+  ...outOfTime(),
+  error: new AppError('SERVICE_UNAVAILABLE', 'The model is failing; calls to it are paused for a while', {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryInMs / 1000))) },
+  }),
+});
+
+const callResult = (result: AttemptResult): CallResult =>
+  result.status === 'complete' ? 'success' : result.status === 'error' && result.modelFault ? 'failure' : 'neutral';
 
 /**
  * The one retry layer. Runs the model, and when it fails before any text (nothing reached the client):
  * tries it again after a backoff (or the upstream's Retry-After) for passing faults, up to the
  * provider's attempts, then moves down the fallback chain; all inside the generation's total deadline.
  * The AI SDK's own retries stay off (`maxRetries: 0`), so upstream hits match this policy exactly.
+ * A model whose circuit is open is not called at all: the chain moves on at once, and when every model
+ * of it is skipped the answer is 503 with Retry-After (circuit-breaker.ts).
  * Every call path (JSON and SSE) uses it. It never throws.
  */
 export async function runGeneration(input: GenerationInput, sink: GenerationSink = {}): Promise<GenerationOutcome> {
@@ -111,18 +129,27 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
 
   // Built only when needed: an AppError captures a stack trace, which is not free on every request.
   let result: AttemptResult | undefined;
+  const { circuit } = input;
+  /** The soonest an open circuit of the chain lets a probe through. */
+  let skippedRetryInMs: number | undefined;
   chain: for (const [index, candidate] of chain.entries()) {
-    model = candidate;
-    fallbackCount = index;
     const { limits } = candidate.provider;
     for (let attempt = 1; ; attempt += 1) {
       if (deadline - performance.now() <= 0) {
         result = outOfTime();
         break chain;
       }
+      const permit = circuit?.admit(candidate) ?? unlimited;
+      if (!permit.allowed) {
+        skippedRetryInMs = Math.min(skippedRetryInMs ?? Infinity, permit.retryInMs);
+        break;
+      }
+      model = candidate;
+      fallbackCount = index;
       // A time limit before the first token moves down the chain, so on the last model after a failure
       // nothing is left to move to: it gets the time that is left (RELIABILITY.md case 6).
-      const lastChance = index === chain.length - 1 && attempts > 0;
+      const lastChance =
+        attempts > 0 && !chain.some((later, laterIndex) => laterIndex > index && (circuit?.allows(later) ?? true));
       const firstTokenTimeoutMs = input.firstTokenTimeoutMs ?? limits.firstTokenTimeoutMs;
       result = await runAttempt(
         {
@@ -140,6 +167,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
         hooks,
       );
       attempts += 1;
+      circuit?.record(candidate, permit, callResult(result));
       if (result.status !== 'error' || result.retry === 'none') break chain;
       input.logger?.warn('model call failed', { model: candidate.id, attempt, code: result.error?.code, next: result.retry });
       if (result.retry === 'next' || attempt >= limits.maxAttempts) break;
@@ -151,7 +179,7 @@ export async function runGeneration(input: GenerationInput, sink: GenerationSink
       }
     }
   }
-  result ??= outOfTime();
+  result ??= skippedRetryInMs === undefined ? outOfTime() : circuitOpen(skippedRetryInMs);
 
   return {
     status: result.status,

@@ -11,6 +11,7 @@ import { nodeClientAddress } from '../../src/entry/node-client-address.ts';
 import { createNodeFetch } from '../../src/entry/node-fetch.ts';
 import { webAppFolder } from '../../src/entry/web-app-files.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { GenerationDrain } from '../../src/runtime/generation-drain.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
 export interface TestApp {
@@ -40,6 +41,8 @@ export interface TestAppOptions {
   log?: (line: string) => void;
   /** The fetch for images the API fetches for clients (tests cannot serve public https). */
   imageFetch?: typeof fetch;
+  /** The generations' drain, as the Node entry passes it (graceful shutdown). */
+  drain?: GenerationDrain;
 }
 
 /** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
@@ -64,6 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // The web app as `npm start` serves it (web/dist, built by `npm ci` and `npm start`).
     webAppFiles: serveStatic({ root: webAppFolder }),
     ...(options.imageFetch === undefined ? {} : { imageFetch: options.imageFetch }),
+    ...(options.drain === undefined ? {} : { drain: options.drain }),
   });
   const server: ServerType = await new Promise((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {

@@ -1,5 +1,5 @@
 /**
- * Starts the API as a child process on another runtime (Bun, Deno) the way its npm script does,
+ * Starts the API as a child process (Node, Bun, Deno) the way its npm script does,
  * with a temp libSQL file and the given environment, and finds its port from the `listening` log line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +13,10 @@ export interface RuntimeServer {
   databasePath: string;
   /** Everything the process wrote, for failure messages. */
   output(): string;
+  /** Sends the process a signal (SIGTERM: a graceful shutdown). */
+  kill(signal: NodeJS.Signals): void;
+  /** The process's exit code (null when a signal ended it), once it exited. */
+  readonly exit: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,11 @@ export async function startRuntimeServer(runtime: RuntimeCommand, env: Record<st
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exit = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
 
@@ -70,6 +79,10 @@ export async function startRuntimeServer(runtime: RuntimeCommand, env: Record<st
     url,
     databasePath,
     output: () => output,
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    exit,
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -1,0 +1,4 @@
+import { describeRetention } from '../suites/retention.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeRetention(createWorkersHarness);
