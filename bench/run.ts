@@ -21,8 +21,11 @@ import {
   type MemoryRow,
   type Target,
 } from './report.ts';
+import { runAuthCost } from './auth-cost.ts';
+import { runLimitsCost } from './limits-cost.ts';
 import { runHistoryScale } from './scale-history.ts';
 import { runStreamScale } from './scale-streams.ts';
+import { runUsageScale } from './scale-usage.ts';
 
 const segmentSeconds = Number(process.env['BENCH_SECONDS'] ?? '2');
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
@@ -262,7 +265,7 @@ try {
 
 // Scale cases run alone so they do not share the machine with the comparison above.
 if (!skipScale) {
-  for (const scaleCase of [runStreamScale, runHistoryScale]) {
+  for (const scaleCase of [runStreamScale, runHistoryScale, runUsageScale, runLimitsCost, runAuthCost]) {
     const section = await scaleCase();
     console.log(section);
     report.push(section);

@@ -3,7 +3,7 @@ CREATE TABLE `limit_counters` (
 	`kind` text NOT NULL,
 	`window_start` text NOT NULL,
 	`count` integer NOT NULL,
-	PRIMARY KEY(`caller`, `kind`, `window_start`)
+	PRIMARY KEY(`caller`, `kind`)
 );
 --> statement-breakpoint
 CREATE TABLE `stream_leases` (

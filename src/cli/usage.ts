@@ -12,13 +12,14 @@ function groupBy(value: string): UsageGroupBy {
   return found;
 }
 
-type UsageLine = UsageCounts & { group: string };
+type UsageLine = UsageCounts & { group: string | null };
 
 /** The report as a table with a totals row, and the period it covers. */
 export function formatUsage(report: UsageReport, colors: Colors): string {
   const table = formatTable<UsageLine>(
     [
-      { header: report.group_by, value: (row) => row.group },
+      // A call made without a key has no key group.
+      { header: report.group_by, value: (row) => row.group ?? '(no key)' },
       { header: 'requests', value: (row) => formatCount(row.requests), align: 'right' },
       { header: 'input tokens', value: (row) => formatCount(row.input_tokens), align: 'right' },
       { header: 'output tokens', value: (row) => formatCount(row.output_tokens), align: 'right' },

@@ -9,6 +9,7 @@ import type { chatResponseSchema } from '../schemas/chat.ts';
 import type { generateResponseSchema } from '../schemas/generate.ts';
 import type { conversationSchema, historyListSchema } from '../schemas/history.ts';
 import type { createdKeySchema, createKeyBody, keySchema } from '../schemas/keys.ts';
+import type { usageReportSchema } from '../schemas/usage.ts';
 
 export type ChatAnswer = z.infer<typeof chatResponseSchema>;
 export type GenerateAnswer = z.infer<typeof generateResponseSchema>;
@@ -32,24 +33,7 @@ export interface ChatDoneEvent {
   usage: { input_tokens: number | null; output_tokens: number | null };
 }
 
-export type UsageGroupBy = 'model' | 'day' | 'key' | 'user';
-
-export interface UsageCounts {
-  requests: number;
-  input_tokens: number;
-  output_tokens: number;
-  /** Null when no generation in the group had a price (MODEL_PRICES). */
-  cost_usd: number | null;
-}
-
-/**
- * GET /api/usage (API.md § Limits and usage). Written from the contract while the route is being built
- * (src/usage/); to be inferred from its schema once it exists.
- */
-export interface UsageReport {
-  from: string;
-  to: string;
-  group_by: UsageGroupBy;
-  rows: (UsageCounts & { group: string })[];
-  totals: UsageCounts;
-}
+/** GET /api/usage (API.md § Limits and usage). */
+export type UsageReport = z.infer<typeof usageReportSchema>;
+export type UsageGroupBy = UsageReport['group_by'];
+export type UsageCounts = UsageReport['totals'];

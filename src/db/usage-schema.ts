@@ -62,19 +62,20 @@ export const usageDaily = sqliteTable(
 );
 
 /**
- * Admitted model calls and token use per caller and window (`requests` per minute, `tokens` per UTC day),
- * for the rate limits and budgets. Every process and Worker isolate sharing the database shares them.
+ * Admitted model calls and token use of each caller in its current window (`requests` per minute,
+ * `tokens` per UTC day): one row per caller and kind, whose count starts again when a new window does,
+ * so nothing piles up. Every process and Worker isolate sharing the database shares them.
  */
 export const limitCounters = sqliteTable(
   'limit_counters',
   {
     caller: text('caller').notNull(),
     kind: text('kind', { enum: ['requests', 'tokens'] }).notNull(),
-    /** ISO start of the window: the minute (`2026-12-01T10:05`) or the day (`2026-12-01`). */
+    /** ISO start of the window the count belongs to: the minute (`2026-12-01T10:05`) or the day (`2026-12-01`). */
     windowStart: text('window_start').notNull(),
     count: integer('count').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.caller, table.kind, table.windowStart] })],
+  (table) => [primaryKey({ columns: [table.caller, table.kind] })],
 );
 
 /**

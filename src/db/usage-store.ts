@@ -1,6 +1,36 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from './database.ts';
-import { usage, usageDaily, type NewUsageRow } from './usage-schema.ts';
+import { usage, usageDaily, type UsageRow } from './usage-schema.ts';
+
+/** A usage row as the ledger writes it (every column; NULL for what is unknown). */
+export type UsageRecord = { [Field in keyof UsageRow]: UsageRow[Field] };
+
+/** The ledger's columns and the row fields they take, in the insert's order. */
+export const recordColumns: [string, keyof UsageRecord][] = [
+  ['id', 'id'],
+  ['created_at', 'createdAt'],
+  ['route', 'route'],
+  ['kind', 'kind'],
+  ['user_id', 'userId'],
+  ['key_id', 'keyId'],
+  ['requested_model', 'requestedModel'],
+  ['provider', 'provider'],
+  ['model', 'model'],
+  ['outcome', 'outcome'],
+  ['error_code', 'errorCode'],
+  ['input_tokens', 'inputTokens'],
+  ['output_tokens', 'outputTokens'],
+  ['cost_usd', 'costUsd'],
+  ['latency_ms', 'latencyMs'],
+  ['ttft_ms', 'ttftMs'],
+  ['attempts', 'attempts'],
+  ['request_id', 'requestId'],
+  ['end_user', 'endUser'],
+  ['conversation_id', 'conversationId'],
+];
+
+const recordStatement = `insert into "usage" (${recordColumns.map(([column]) => `"${column}"`).join(', ')})
+  values (${recordColumns.map(() => '?').join(', ')}) on conflict ("id") do nothing`;
 
 export const usageGroupings = ['model', 'day', 'key', 'user'] as const;
 export type UsageGrouping = (typeof usageGroupings)[number];
@@ -53,9 +83,13 @@ export class UsageStore {
     this.database = database;
   }
 
-  /** Records one generation; keyed by its id, so a retried write stores it once (the daily sum follows by trigger). */
-  async record(row: NewUsageRow): Promise<void> {
-    await this.database.drizzle.insert(usage).values(row).onConflictDoNothing();
+  /**
+   * Records one generation; keyed by its id, so a retried write stores it once (the daily sum follows by
+   * trigger). Raw SQL: it runs once per generation, and drizzle's insert builder cost ~250 µs of CPU.
+   */
+  async record(row: UsageRecord): Promise<void> {
+    const values = recordColumns.map(([, field]) => row[field] ?? null);
+    await this.database.rawBatch([{ sql: recordStatement, args: values }]);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Caller } from '../auth/caller.ts';
 import type { Config } from '../config.ts';
 import type { LimitStore } from '../db/limit-store.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { GenerationSettled } from '../services/generation-events.ts';
+import type { GenerationSettled, SettledAdmission } from '../services/generation-events.ts';
 
 /** The limits that apply to one caller; undefined fields do not apply. */
 export interface EffectiveLimits {
@@ -11,11 +11,9 @@ export interface EffectiveLimits {
   tokensPerDay: number | undefined;
 }
 
-/** An admitted model call: who it counts for, its stream lease, and the headers its response carries. */
+/** An admitted model call: the headers its response carries, and what its settled event hands back to the limits. */
 export interface Admission {
-  caller: string;
-  minute: string;
-  leaseId: string | undefined;
+  settled: SettledAdmission;
   headers: Record<string, string>;
   /** The call ended without calling a model (busy conversation, replayed answer): count nothing. */
   refund(): Promise<void>;
@@ -118,18 +116,20 @@ export class Limiter {
       throw new AppError('RATE_LIMIT', message, { headers: { ...headers, 'Retry-After': retryAfter } });
     }
     return {
-      caller: limitCaller,
-      minute,
-      leaseId,
+      settled: { caller: limitCaller, leaseId, countsTokens: limits.tokensPerDay !== undefined },
       headers,
       refund: () => this.store.refund(limitCaller, minute, leaseId),
     };
   }
 
-  /** A settled generation's listener: frees its slot and counts its tokens (unknown counts add nothing). */
+  /**
+   * A settled generation's listener: frees its slot and counts its tokens when a budget applies (unknown
+   * counts add nothing). A call with neither writes nothing.
+   */
   async settle(event: GenerationSettled): Promise<void> {
-    if (event.limitCaller === '') return;
-    const tokens = (event.inputTokens ?? 0) + (event.outputTokens ?? 0);
-    await this.store.settle(event.limitCaller, event.startedAt.slice(0, 10), event.leaseId, tokens);
+    const { admission } = event;
+    if (admission === undefined) return;
+    const tokens = admission.countsTokens ? (event.inputTokens ?? 0) + (event.outputTokens ?? 0) : 0;
+    await this.store.settle(admission.caller, event.startedAt.slice(0, 10), admission.leaseId, tokens, Date.now());
   }
 }

@@ -21,10 +21,8 @@ export interface GenerationSettled extends GenerationStarted {
   kind: 'chat' | 'embedding';
   userId: string;
   keyId: string | null;
-  /** Who the limits count this call for (`key:…`, `user:…` or `address:…`). */
-  limitCaller: string;
-  /** The concurrent-stream lease this call holds, if any. */
-  leaseId: string | undefined;
+  /** What the limits admitted this call with (undefined when no limit applies to its caller). */
+  admission: SettledAdmission | undefined;
   requestedModel: string;
   provider: string;
   /** provider/model that answered (or, on failure, the last one tried). */
@@ -39,6 +37,15 @@ export interface GenerationSettled extends GenerationStarted {
   attempts: number;
   endUser: string | null;
   conversationId: string | null;
+}
+
+/** The limits' part of a settled generation: whose counters, the stream lease to free, whether its tokens count. */
+export interface SettledAdmission {
+  /** `key:…`, `user:…` or `address:…`. */
+  caller: string;
+  leaseId: string | undefined;
+  /** A token budget applies to the caller: the tokens are added to the day's count. */
+  countsTokens: boolean;
 }
 
 type Listener<T> = (event: T) => void | Promise<void>;

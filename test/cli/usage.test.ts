@@ -1,14 +1,11 @@
-/**
- * `edge-llm usage`: the table and JSON of GET /api/usage (API.md § Limits and usage). The route is
- * being built in parallel; until it lands this runs the CLI against a stand-in that answers with a
- * body written from the contract, and checks the query the CLI sends.
- */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+/** `edge-llm usage`: the table and JSON of GET /api/usage (API.md § Limits and usage), against the real API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UsageReport } from '../../src/client/api-types.ts';
 import { formatUsage } from '../../src/cli/usage.ts';
-import { listenOnLoopback } from '../helpers/listen-local.ts';
-import { runCli } from './cli-process.ts';
+import { eventually } from '../helpers/sse.ts';
+import { startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { adminKey } from '../suites/auth-support.ts';
+import { plainText, runCli } from './cli-process.ts';
 import pc from 'picocolors';
 
 const report: UsageReport = {
@@ -18,7 +15,7 @@ const report: UsageReport = {
   rows: [
     { group: 'openai/gpt-4o-mini', requests: 1204, input_tokens: 310_455, output_tokens: 98_112, cost_usd: 0.1054 },
     { group: 'ollama/llama3.2', requests: 87, input_tokens: 12_004, output_tokens: 20_871, cost_usd: 0 },
-    { group: 'groq/llama-3.1-8b-instant', requests: 3, input_tokens: 96, output_tokens: 41, cost_usd: null },
+    { group: 'groq/llama-3.1-8b-instant', requests: 3, input_tokens: 96, output_tokens: 41, cost_usd: 0 },
   ],
   totals: { requests: 1294, input_tokens: 322_555, output_tokens: 119_024, cost_usd: 0.1054 },
 };
@@ -32,7 +29,7 @@ describe('edge-llm usage', { timeout: 60_000 }, () => {
         '─────────────────────────  ────────  ────────────  ─────────────  ───────',
         'openai/gpt-4o-mini            1,204       310,455         98,112  $0.1054',
         'ollama/llama3.2                  87        12,004         20,871       $0',
-        'groq/llama-3.1-8b-instant         3            96             41        —',
+        'groq/llama-3.1-8b-instant         3            96             41       $0',
         '─────────────────────────  ────────  ────────────  ─────────────  ───────',
         'total                         1,294       322,555        119,024  $0.1054',
         'from 2026-11-01T00:00:00.000Z to 2026-12-01T00:00:00.000Z (to excluded)',
@@ -41,41 +38,87 @@ describe('edge-llm usage', { timeout: 60_000 }, () => {
     );
   });
 
-  describe('as a child process', () => {
-    let server: Server;
-    let url: string;
-    const seen: IncomingMessage[] = [];
+  describe('as a child process, against the API', () => {
+    let app: TestApp;
+    let userKey: string;
     beforeAll(async () => {
-      server = createServer((request, response) => {
-        seen.push(request);
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({ ...report, group_by: new URL(request.url ?? '/', 'http://x').searchParams.get('group_by') }),
-        );
+      app = await startTestApp({
+        env: { AUTH_REQUIRED: 'true', ADMIN_API_KEY: adminKey, MODEL_PRICES: 'ollama/*=1/2' },
+        ollama: { tokens: ['a', 'b', 'c'], promptEvalCount: 5 },
       });
-      url = await listenOnLoopback(server);
-    });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      // A key of another user than the admin (the built-in local one), so own usage and everyone's differ.
+      const created = await app.post(
+        '/api/keys',
+        { name: 'cli user', user_id: 'local' },
+        { headers: { authorization: `Bearer ${adminKey}` } },
+      );
+      userKey = ((await created.json()) as { key: string }).key;
+      const call = (token: string, model: string) =>
+        app
+          .post('/api/generate', { prompt: 'Hi', model }, { headers: { authorization: `Bearer ${token}` } })
+          .then((r) => r.text());
+      await call(userKey, 'llama3.2');
+      await call(userKey, 'llama3.2:1b');
+      await call(adminKey, 'llama3.2');
+      await eventually(async () => ((await app.query('select id from usage')).length === 3 ? true : undefined));
+    }, 60_000);
+    afterAll(() => app.close());
 
-    it('sends --from, --to and --group-by as the query and prints the table, or the body with --json', async () => {
-      const table = await runCli(['usage', '--url', url, '--from', '2026-11-01', '--to', '2026-12-01', '--group-by', 'day']);
+    it('prints what the usage ledger recorded, grouped as asked, for an admin everyone’s', async () => {
+      const json = await runCli(['usage', '--url', app.url, '--api-key', adminKey, '--group-by', 'model', '--json']);
+      expect(json.code).toBe(0);
+      const body = JSON.parse(json.stdout) as UsageReport;
+      expect(body.totals).toEqual({ requests: 3, input_tokens: 15, output_tokens: 9, cost_usd: (15 * 1 + 9 * 2) / 1_000_000 });
+      expect(body.rows.map((row) => `${String(row.group)}=${String(row.requests)}`).sort()).toEqual([
+        'ollama/llama3.2:1b=1',
+        'ollama/llama3.2=2',
+      ]);
+      const table = await runCli(['usage', '--url', app.url, '--api-key', adminKey, '--group-by', 'day']);
       expect(table).toMatchObject({ code: 0, stderr: '' });
-      expect(table.stdout.split('\n')[0]).toMatch(/^day\s+requests\s+input tokens\s+output tokens\s+cost$/);
-      expect(seen.at(-1)?.url).toBe('/api/usage?from=2026-11-01&to=2026-12-01&group_by=day');
+      const lines = plainText(table.stdout).split('\n');
+      expect(lines[0]).toMatch(/^day\s+requests\s+input tokens\s+output tokens\s+cost$/);
+      expect(lines[2]).toMatch(new RegExp(`^${new Date().toISOString().slice(0, 10)}\\s+3\\s+15\\s+9\\s`));
+    });
 
-      const json = await runCli(['usage', '--url', url, '--json']);
-      expect(JSON.parse(json.stdout)).toEqual(report);
-      expect(seen.at(-1)?.url).toBe('/api/usage?group_by=model');
+    it('shows a key only its own usage, and takes --from and --to (from included, to excluded)', async () => {
+      const own = await runCli(['usage', '--url', app.url, '--api-key', userKey, '--group-by', 'key', '--json']);
+      const body = JSON.parse(own.stdout) as UsageReport;
+      expect(body.totals.requests).toBe(2);
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const empty = await runCli([
+        'usage',
+        '--url',
+        app.url,
+        '--api-key',
+        adminKey,
+        '--from',
+        future,
+        '--to',
+        new Date(Date.now() + 7_200_000).toISOString(),
+        '--json',
+      ]);
+      expect((JSON.parse(empty.stdout) as UsageReport).totals.requests).toBe(0);
+      const backwards = await runCli([
+        'usage',
+        '--url',
+        app.url,
+        '--api-key',
+        adminKey,
+        '--from',
+        future,
+        '--to',
+        new Date().toISOString(),
+      ]);
+      expect(backwards.code).toBe(1);
+      expect(backwards.stderr).toMatch(/INVALID_INPUT/);
     });
 
     it('refuses a grouping the API does not have before sending anything', async () => {
-      const before = seen.length;
-      const result = await runCli(['usage', '--url', url, '--group-by', 'week']);
+      const result = await runCli(['usage', '--url', app.url, '--group-by', 'week']);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         "error: option '--group-by <grouping>' argument 'week' is invalid. must be one of model, day, key, user\n",
       );
-      expect(seen.length).toBe(before);
     });
   });
 });

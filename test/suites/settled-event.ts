@@ -21,6 +21,8 @@ const env = {
   RATE_LIMIT_ENABLED: 'true',
   RATE_LIMIT_REQUESTS: '1000',
   RATE_LIMIT_STREAMS: '10',
+  // A budget makes the limits count each call's tokens, which shows whether it settled once.
+  RATE_LIMIT_TOKENS_PER_DAY: '1000000000',
   KEEPALIVE_SECONDS: '5',
   TOKEN_GAP_TIMEOUT_SECONDS: '0.3',
   MODEL_ALIASES: 'chain=ollama/first,ollama/second',
