@@ -41,7 +41,7 @@ export async function openLibsqlDatabase(options: LibsqlOptions): Promise<Databa
   await configureConnection(client.execute.bind(client));
   // WAL lets readers run beside the single writer.
   if (file) await client.execute('PRAGMA journal_mode = WAL');
-  if (file && !options.url.includes(':memory:')) replaceConnectionsAfterBusy(client, configureConnection);
+  if (file && !options.url.includes(':memory:')) replaceConnectionAfterBusy(client, configureConnection);
   const database = drizzle(client, { schema }) as unknown as DrizzleDatabase;
   return {
     drizzle: database,
@@ -80,29 +80,34 @@ function isBusy(error: unknown): boolean {
  * it stays "in progress" on its connection, and every later COMMIT there fails with "SQL statements
  * in progress" although the lock is free, so one busy moment (another process writing, a backup, a
  * checkpoint) would fail every write after it (libsql-client-ts#352, libsql-js#237). After a busy
- * failure the client's connections are replaced (reopened on the same path) before the error goes on
- * to the caller, whose retry then runs on a fresh connection. Not for `:memory:`, which lives in its
- * connection. Safe here: every client call of this app borrows a connection only within one
- * synchronous native call, so none is in use when another call's failure comes back.
+ * failure the client's connection is replaced (reopened on the same path, its settings applied again)
+ * before the error goes on to the caller, whose retry then runs on a fresh connection. Calls run one
+ * at a time, which costs nothing here (each is one synchronous native call) and means no other call
+ * holds a connection while it is replaced. Not for `:memory:`, which lives in its connection.
  */
-function replaceConnectionsAfterBusy(client: Client, configure: (execute: Client['execute']) => Promise<void>): void {
+function replaceConnectionAfterBusy(client: Client, configure: (execute: Client['execute']) => Promise<void>): void {
   const execute = client.execute.bind(client);
-  const healing =
+  let previous: Promise<unknown> = Promise.resolve();
+  const oneAtATime =
     <Arguments extends unknown[], Result>(work: (...values: Arguments) => Promise<Result>) =>
-    async (...values: Arguments): Promise<Result> => {
-      try {
-        return await work(...values);
-      } catch (error) {
-        if (isBusy(error)) {
-          client.reconnect();
-          // Best effort: the caller's retry meets the same busy file if this fails.
-          await configure(execute).catch(noop);
+    (...values: Arguments): Promise<Result> => {
+      const call = previous.then(async () => {
+        try {
+          return await work(...values);
+        } catch (error) {
+          if (isBusy(error)) {
+            client.reconnect();
+            // Best effort: the caller's retry meets the same busy file if this fails.
+            await configure(execute).catch(noop);
+          }
+          throw error;
         }
-        throw error;
-      }
+      });
+      previous = call.catch(noop);
+      return call;
     };
-  client.batch = healing(client.batch.bind(client));
-  const healedExecute: Client['execute'] = healing(execute);
+  client.batch = oneAtATime(client.batch.bind(client));
+  const healedExecute: Client['execute'] = oneAtATime(execute);
   client.execute = healedExecute;
 }
 

@@ -82,6 +82,30 @@ describe('SQLITE_BUSY on a libSQL file', () => {
     expect(await store.messagesOf('local', 'after-1')).toEqual([]);
   });
 
+  it('fails every call made while the lock is held with SQLITE_BUSY alone, and none after it is freed', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'edge-llm-busy-'));
+    const path = join(directory, 'app.db');
+    const database = await openLibsqlDatabase({ url: `file:${path}`, busyTimeoutMs: 20 });
+    cleanups.push(async () => {
+      database.close();
+      await rm(directory, { recursive: true, force: true });
+    });
+    await migrateLibsqlDatabase(database, migrationsFolder);
+    const store = new ConversationStore(database);
+    const create = (id: string) => store.create({ id, ownerId: 'local', title: null, now });
+
+    const lock = await holdWriteLock(path);
+    // Concurrent calls: replacing the connection after one's failure must not close it under another.
+    const whileLocked = await Promise.allSettled(Array.from({ length: 6 }, (_, index) => create(`locked-${String(index)}`)));
+    await lock.release();
+    const codes = whileLocked.map((result) =>
+      result.status === 'rejected' ? (result.reason as { cause?: { code?: string } }).cause?.code : 'stored',
+    );
+    expect(codes).toEqual(Array.from({ length: 6 }, () => 'SQLITE_BUSY'));
+    const afterwards = await Promise.allSettled(Array.from({ length: 6 }, (_, index) => create(`free-${String(index)}`)));
+    expect(afterwards.map((result) => result.status)).toEqual(Array.from({ length: 6 }, () => 'fulfilled'));
+  });
+
   describe('on a turn', () => {
     let app: TestApp;
     const logLines: string[] = [];
