@@ -19,6 +19,9 @@ export interface ChaosClientResult {
   aborted: boolean;
   /** A failure the client did not plan (a reset connection, a malformed event). */
   failure: string | undefined;
+  /** Milliseconds from sending the request to the response headers, and to the first text (undefined if none). */
+  headersMs: number | undefined;
+  firstTextMs: number | undefined;
 }
 
 const decoder = new TextDecoder();
@@ -84,7 +87,10 @@ export async function runChaosClient(baseUrl: string, plan: ChaosRequestPlan): P
     errorCode: undefined,
     aborted: false,
     failure: undefined,
+    headersMs: undefined,
+    firstTextMs: undefined,
   };
+  const sentAt = performance.now();
   const controller = new AbortController();
   const gone = () => controller.signal.aborted;
   const abort = () => {
@@ -98,6 +104,7 @@ export async function runChaosClient(baseUrl: string, plan: ChaosRequestPlan): P
   try {
     const response = await fetch(url, { ...init, signal: controller.signal });
     result.status = response.status;
+    result.headersMs = performance.now() - sentAt;
     if (response.status !== 200 || !response.body) {
       const body = await response.text();
       try {
@@ -123,6 +130,7 @@ export async function runChaosClient(baseUrl: string, plan: ChaosRequestPlan): P
           if (!line.startsWith('data: ') || gone()) continue;
           const event = readEvent(plan.route, line.slice(6));
           if (event.text !== undefined) {
+            result.firstTextMs ??= performance.now() - sentAt;
             result.text += event.text;
             textEvents += 1;
             if (planned && plan.abortAfterMs === undefined && textEvents >= plan.abortAfterTokens) abort();

@@ -18,7 +18,7 @@ import { runChaosLoad } from './chaos-load.ts';
 import { chaosPlan } from './chaos-plan.ts';
 import { startChaosUpstream } from './chaos-upstream.ts';
 import { cpuMilliseconds, freePort, peakRssMegabytes, rssMegabytes, startGateway, type Runtime } from './processes.ts';
-import { round } from './statistics.ts';
+import { round, summarize } from './statistics.ts';
 
 const streams = Number(process.env['BENCH_CHAOS_STREAMS'] ?? '200');
 const seed = Number(process.env['BENCH_CHAOS_SEED'] ?? String(Date.now() % 1_000_000));
@@ -55,10 +55,12 @@ function report(invariants: ChaosInvariants, figures: Record<string, string>): s
     '',
     '| fault | requests | 200 | client saw done | stored complete | stored aborted | stored error | nothing stored |',
     '|---|---|---|---|---|---|---|---|',
-    ...Object.entries(invariants.outcomes).map(
-      ([fault, counts]) =>
-        `| ${fault} | ${String(counts['requests'] ?? 0)} | ${String(counts['200'] ?? 0)} | ${String(counts['done'] ?? 0)} | ${String(counts['complete'] ?? 0)} | ${String(counts['aborted'] ?? 0)} | ${String(counts['error'] ?? 0)} | ${String(counts['nothing'] ?? 0)} |`,
-    ),
+    ...(['none', 'client-abort', 'upstream-reset', 'upstream-503'] as const)
+      .map((fault) => [fault, invariants.outcomes[fault] ?? {}] as const)
+      .map(
+        ([fault, counts]) =>
+          `| ${fault} | ${String(counts['requests'] ?? 0)} | ${String(counts['200'] ?? 0)} | ${String(counts['done'] ?? 0)} | ${String(counts['complete'] ?? 0)} | ${String(counts['aborted'] ?? 0)} | ${String(counts['error'] ?? 0)} | ${String(counts['nothing'] ?? 0)} |`,
+      ),
     '',
     '## Gateway',
     '',
@@ -110,12 +112,16 @@ try {
   const settledSeconds = (performance.now() - started) / 1000;
   const cpu = (await cpuMilliseconds(pid)) - cpuBefore;
   const invariants = await checkChaosInvariants(query, plans, results, upstream.calls);
+  const headers = summarize(results.flatMap((result) => (result.headersMs === undefined ? [] : [result.headersMs])));
+  const firstText = summarize(results.flatMap((result) => (result.firstTextMs === undefined ? [] : [result.firstTextMs])));
   const text = report(invariants, {
     streams: String(streams),
     'wall s (clients done)': String(round(loadSeconds, 2)),
     'wall s (last write)': String(round(settledSeconds, 2)),
     'gateway CPU s': String(round(cpu / 1000, 2)),
     'CPU ms per stream': String(round(cpu / streams, 2)),
+    'headers p50 / p99 ms': `${String(round(headers.p50, 0))} / ${String(round(headers.p99, 0))}`,
+    'first text p50 / p99 ms': `${String(round(firstText.p50, 0))} / ${String(round(firstText.p99, 0))}`,
     'RSS before MB': String(round(rssBefore, 1)),
     'peak RSS MB': String(round(await peakRssMegabytes(pid), 1)),
     'RSS after MB': String(round(await rssMegabytes(pid), 1)),
