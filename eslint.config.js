@@ -50,8 +50,8 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // The CLI's launcher: plain JavaScript for Node, outside the TypeScript project.
-    files: ['bin/**/*.js'],
+    // The CLI's launcher and the build scripts: plain JavaScript for Node, outside the TypeScript project.
+    files: ['bin/**/*.js', 'scripts/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

@@ -37,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/**/*.test.ts'],
-          globalSetup: ['test/web-app-build.ts'],
+          globalSetup: ['test/build-before-tests.ts'],
           exclude: ['test/workers/**', '**/node_modules/**'],
           ...timeouts,
         },

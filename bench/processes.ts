@@ -46,7 +46,7 @@ export async function startGateway(
   const directory = await mkdtemp(join(tmpdir(), 'edge-llm-bench-'));
   const [command, args] =
     runtime === 'node'
-      ? [process.execPath, [...nodeServeFlags, ...nodeTs, 'src/entry/node.ts']]
+      ? [process.execPath, [...nodeServeFlags, 'dist/server/node.mjs']]
       : ['node_modules/.bin/bun', ['src/entry/bun.ts']];
   const child = spawn(command, args, {
     env: {

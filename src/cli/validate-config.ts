@@ -60,7 +60,7 @@ async function checkConfiguration(environment: Record<string, string | undefined
   for (let round = 0; round < 10; round += 1) {
     try {
       const parsed = parseConfig(remaining);
-      const registry = buildModelRegistry(parsed);
+      const registry = await buildModelRegistry(parsed);
       return round === 0 ? { problems, parsed, registry } : { problems, parsed: undefined, registry: undefined };
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

@@ -24,6 +24,6 @@ export async function buildLibsqlDependencies(
     busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
   });
   await migrateLibsqlDatabase(database, migrationsFolder);
-  const registry = buildModelRegistry(config, { logger, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
+  const registry = await buildModelRegistry(config, { logger, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
   return { config, database, registry, logger };
 }

@@ -18,13 +18,13 @@ export interface WorkerHandler {
 }
 
 /** Builds the app from the Worker's bindings: configuration from vars and secrets, D1 as the database. */
-export function createWorkerApp(env: WorkerEnv): App {
+export async function createWorkerApp(env: WorkerEnv): Promise<App> {
   const config = parseConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   return createApp({
     config,
     database: createD1Database(env.DB),
-    registry: buildModelRegistry(config, { logger, fetch: workerFetch }),
+    registry: await buildModelRegistry(config, { logger, fetch: workerFetch }),
     logger,
     hasExecutionContext: true,
     // Cloudflare sets it at its edge; a client cannot forge it there.
@@ -52,16 +52,18 @@ function misconfigured(error: ConfigError): Response {
  * `wrangler d1 migrations apply` does that before a deploy, as for `wrangler dev`.
  */
 export function createWorkerHandler(): WorkerHandler {
-  let app: App | undefined;
+  let app: Promise<App> | undefined;
   return {
-    fetch(request, env, context) {
+    async fetch(request, env, context) {
+      app ??= createWorkerApp(env);
+      let built: App;
       try {
-        app ??= createWorkerApp(env);
+        built = await app;
       } catch (error) {
         if (error instanceof ConfigError) return misconfigured(error);
         throw error;
       }
-      return app.fetch(request, env, context);
+      return built.fetch(request, env, context);
     },
   };
 }

@@ -1,11 +1,9 @@
 import { ConfigError, type Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderConfig } from '../config/provider-settings.ts';
-import { createAnthropicProvider } from './anthropic-provider.ts';
 import type { ModelProvider } from './model-provider.ts';
 import { ModelRegistry } from './model-registry.ts';
 import { createOllamaProvider } from './ollama-provider.ts';
-import { createOpenAICompatibleProvider, createOpenAIProvider } from './openai-provider.ts';
 
 export interface RegistryOptions {
   /** The fetch every provider uses (tests and tunnels may inject their own). */
@@ -13,7 +11,12 @@ export interface RegistryOptions {
   logger?: Logger;
 }
 
-function createProvider(config: ProviderConfig, fetchImplementation: typeof fetch | undefined): ModelProvider {
+/**
+ * The provider of one configured upstream. The AI SDK packages of the cloud kinds are loaded only when
+ * a provider of that kind is configured: each defines its zod schemas when it loads, and together with
+ * the docs page they were 11 MB of the server's idle memory in the default (Ollama-only) setup.
+ */
+async function createProvider(config: ProviderConfig, fetchImplementation: typeof fetch | undefined): Promise<ModelProvider> {
   switch (config.kind) {
     case 'ollama':
       return createOllamaProvider({
@@ -24,11 +27,11 @@ function createProvider(config: ProviderConfig, fetchImplementation: typeof fetc
         ...(fetchImplementation === undefined ? {} : { fetch: fetchImplementation }),
       });
     case 'openai':
-      return createOpenAIProvider(config, fetchImplementation);
+      return (await import('./openai-provider.ts')).createOpenAIProvider(config, fetchImplementation);
     case 'anthropic':
-      return createAnthropicProvider(config, fetchImplementation);
+      return (await import('./anthropic-provider.ts')).createAnthropicProvider(config, fetchImplementation);
     case 'openai-compatible':
-      return createOpenAICompatibleProvider(config, fetchImplementation);
+      return (await import('./openai-provider.ts')).createOpenAICompatibleProvider(config, fetchImplementation);
   }
 }
 
@@ -36,9 +39,9 @@ function createProvider(config: ProviderConfig, fetchImplementation: typeof fetc
  * Turns configuration into the model registry. Every runtime's entry calls this one function.
  * Providers left out for a missing key, and alias models on them, get one start-up log line each.
  */
-export function buildModelRegistry(config: Config, options: RegistryOptions = {}): ModelRegistry {
+export async function buildModelRegistry(config: Config, options: RegistryOptions = {}): Promise<ModelRegistry> {
   const { logger } = options;
-  const providers = config.providers.map((provider) => createProvider(provider, options.fetch));
+  const providers = await Promise.all(config.providers.map((provider) => createProvider(provider, options.fetch)));
   for (const provider of config.providers) {
     logger?.info('provider configured', {
       provider: provider.name,

@@ -9,14 +9,15 @@ import {
   type ModelProvider,
   type ProviderOptions,
 } from './model-provider.ts';
+import { observedModel, reusedModels } from './reused-models.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
 
 export interface CloudProviderParts {
-  /** Builds the AI SDK model for one call, with the call's observed fetch. */
-  model: (modelName: string, fetchForCall: typeof fetch) => LanguageModelV4;
-  /** Builds the embedding model, for providers that have one. */
-  embedding?: (modelName: string, fetchForCall: typeof fetch) => EmbeddingModelV4;
+  /** Builds the AI SDK model of a name, once: it is reused for every call (its fetch reports to each call's observer). */
+  model: (modelName: string, fetchForModel: typeof fetch) => LanguageModelV4;
+  /** Builds the embedding model, for providers that have one (once per name too). */
+  embedding?: (modelName: string, fetchForModel: typeof fetch) => EmbeddingModelV4;
   /** The provider options for the features that are not standard call options (parallel tool calls, strict schemas). */
   featureOptions?: (features: CallFeatures) => ProviderOptions | undefined;
   /** Headers a plain GET (health) needs: the API key in the provider's own header. */
@@ -44,15 +45,18 @@ export function createCloudProvider(
   const { model, embedding, featureOptions, authHeaders, streamFormat } = parts;
   const transport = createUpstreamTransport(streamFormat, fetchImplementation);
   const healthHeaders = { ...config.headers, ...authHeaders };
+  const models = reusedModels((modelName) => model(modelName, transport.sharedFetch));
+  const embeddings =
+    embedding === undefined
+      ? undefined
+      : reusedModels((modelName) => embedding(modelName, transport.observed(embeddingObserver)));
   return {
     name: config.name,
     kind: config.kind,
     limits: config.limits,
     models: config.models,
-    languageModel: (modelName, observer) => model(modelName, transport.observed(observer)),
-    ...(embedding === undefined
-      ? {}
-      : { embeddingModel: (modelName: string) => embedding(modelName, transport.observed(embeddingObserver)) }),
+    languageModel: (modelName, observer) => observedModel(models(modelName), transport, observer),
+    ...(embeddings === undefined ? {} : { embeddingModel: embeddings }),
     callSettings: (parameters, features = {}) => {
       const settings = standardCallSettings(parameters, features);
       const providerOptions = featureOptions?.(features);

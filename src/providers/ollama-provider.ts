@@ -6,6 +6,7 @@ import type { CallObserver, GenerationParameters, ModelInfo, ModelProvider } fro
 import { providerCapabilities } from './provider-capabilities.ts';
 import { startOllamaPull } from './ollama-pull.ts';
 import { ollamaNdjsonStream } from './ollama-stream-guard.ts';
+import { observedModel, reusedModels } from './reused-models.ts';
 import { createUpstreamTransport } from './upstream-fetch.ts';
 import { checkHealth, getUpstreamJson } from './upstream-json.ts';
 
@@ -42,8 +43,12 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     onAnswerStart: () => undefined,
     onStreamFailure: () => undefined,
   };
-  const ollama = (observer: CallObserver) =>
-    createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(observer) });
+  // Built once: models are reused for every call (src/providers/reused-models.ts).
+  const ollama = createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.sharedFetch });
+  const models = reusedModels((modelName) => ollama(modelName));
+  const embeddings = reusedModels((modelName) =>
+    createOllama({ baseURL: `${baseUrl}/api`, headers, fetch: transport.observed(silentObserver) }).embedding(modelName),
+  );
   const limits = options.limits ?? defaultLimits;
 
   return {
@@ -52,10 +57,10 @@ export function createOllamaProvider(options: OllamaProviderOptions): ModelProvi
     limits,
     models: undefined,
     languageModel(modelName, observer) {
-      return ollama(observer)(modelName);
+      return observedModel(models(modelName), transport, observer);
     },
     embeddingModel(modelName): EmbeddingModelV4 {
-      const model = ollama(silentObserver).embedding(modelName);
+      const model = embeddings(modelName);
       // Ollama's /api/embed takes `dimensions`, which the provider reads from its own options only.
       return {
         specificationVersion: 'v4',

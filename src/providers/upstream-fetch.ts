@@ -25,7 +25,24 @@ export interface UpstreamTransport {
   readonly fetch: typeof fetch;
   /** Model calls: reports to the call's observer. */
   observed(observer: CallObserver): typeof fetch;
+  /**
+   * One fetch for models built once and reused for every call (building an AI SDK provider and model
+   * per call built their zod schemas each time): the call's observer is found by the id in the
+   * `callHeader` request header, which `observe` sets and this fetch removes before the request leaves.
+   */
+  readonly sharedFetch: typeof fetch;
+  /** Runs one model call with `observer` for its requests; `call` gets the header to pass to the AI SDK call. */
+  observe<T>(observer: CallObserver, call: (headers: Record<string, string>) => PromiseLike<T>): Promise<T>;
 }
+
+/** The request header that carries a call's id from the AI SDK's request to the shared fetch (never sent upstream). */
+export const callHeader = 'x-edge-llm-call';
+
+const ignoringObserver: CallObserver = {
+  onResponse: () => undefined,
+  onAnswerStart: () => undefined,
+  onStreamFailure: () => undefined,
+};
 
 const staleConnectionCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ConnectionClosed']);
 const staleConnectionMessage = /other side closed|socket hang up|connection closed before message completed/i;
@@ -70,9 +87,9 @@ export function createUpstreamTransport(format: StreamFormat, baseFetch: typeof 
     }
   };
 
-  return {
-    fetch: send,
-    observed: (observer) => async (input, init) => {
+  const observed =
+    (observer: CallObserver): typeof fetch =>
+    async (input, init) => {
       const response = await send(input, init);
       observer.onResponse();
       if (!response.ok || response.body === null) return response;
@@ -98,6 +115,32 @@ export function createUpstreamTransport(format: StreamFormat, baseFetch: typeof 
         },
       });
       return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    };
+
+  const calls = new Map<string, CallObserver>();
+  let lastCall = 0;
+  const sharedFetch: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    const id = headers.get(callHeader);
+    headers.delete(callHeader);
+    const observer = (id === null ? undefined : calls.get(id)) ?? ignoringObserver;
+    return observed(observer)(input, { ...init, headers });
+  };
+
+  return {
+    fetch: send,
+    observed,
+    sharedFetch,
+    async observe(observer, call) {
+      lastCall += 1;
+      const id = String(lastCall);
+      calls.set(id, observer);
+      try {
+        return await call({ [callHeader]: id });
+      } finally {
+        // The request went out (or failed) before the AI SDK call resolves; its body's guard holds the observer itself.
+        calls.delete(id);
+      }
     },
   };
 }

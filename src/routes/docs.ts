@@ -1,4 +1,3 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { App } from '../app.ts';
@@ -18,8 +17,16 @@ const docsPolicy = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-// Scalar's middleware is typed for Hono's default environment; it reads nothing of ours.
-const scalar = Scalar({ url: '/openapi.json', pageTitle: 'edge-llm-api' }) as unknown as MiddlewareHandler<AppEnv>;
+let scalar: Promise<MiddlewareHandler<AppEnv>> | undefined;
+
+/** Scalar's page handler, loaded on the first request to /docs: nothing of it is in memory before. */
+function docsPage(): Promise<MiddlewareHandler<AppEnv>> {
+  scalar ??= import('@scalar/hono-api-reference').then(
+    // Scalar's middleware is typed for Hono's default environment; it reads nothing of ours.
+    ({ Scalar }) => Scalar({ url: '/openapi.json', pageTitle: 'edge-llm-api' }) as unknown as MiddlewareHandler<AppEnv>,
+  );
+  return scalar;
+}
 
 /** GET /openapi.json (OpenAPI 3.1 from the route schemas) and GET /docs (a page that renders it); both public. */
 export function serveApiDescription(app: App): void {
@@ -35,7 +42,7 @@ export function serveApiDescription(app: App): void {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get('/docs', async (c, next) => {
-    const page = await scalar(c, next);
+    const page = await (await docsPage())(c, next);
     if (!(page instanceof Response)) return c.res;
     page.headers.set('Content-Security-Policy', docsPolicy);
     return page;

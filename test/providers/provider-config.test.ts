@@ -33,7 +33,7 @@ describe('providers from configuration', () => {
     });
   });
 
-  it('logs one start-up line per provider, configured or left out, without secrets', () => {
+  it('logs one start-up line per provider, configured or left out, without secrets', async () => {
     const lines: string[] = [];
     const config = parseConfig({
       OPENAI_API_KEY: 'sk-secret-1',
@@ -41,7 +41,7 @@ describe('providers from configuration', () => {
       OPENAI_COMPATIBLE_PROVIDERS: 'groq',
       GROQ_BASE_URL: 'https://api.groq.com/openai/v1',
     });
-    buildModelRegistry(config, { logger: createLogger('info', (line) => lines.push(line)) });
+    await buildModelRegistry(config, { logger: createLogger('info', (line) => lines.push(line)) });
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.map((entry) => [entry['message'], entry['provider']])).toEqual([
       ['provider configured', 'ollama'],
@@ -206,15 +206,15 @@ describe('providers from configuration', () => {
     expect(error.message).not.toMatch(/k-secret|pass-secret/);
   });
 
-  it('refuses an alias model that a provider does not offer, naming MODEL_ALIASES', () => {
+  it('refuses an alias model that a provider does not offer, naming MODEL_ALIASES', async () => {
     const config = parseConfig({ OPENAI_API_KEY: 'k', OPENAI_MODELS: 'gpt-4o', MODEL_ALIASES: 'smart=openai/gpt-5' });
-    expect(() => buildModelRegistry(config)).toThrow(/MODEL_ALIASES: Model not found: 'openai' does not offer it/);
+    await expect(buildModelRegistry(config)).rejects.toThrow(/MODEL_ALIASES: Model not found: 'openai' does not offer it/);
   });
 
-  it('leaves alias models on providers without a key out of the chain, with a warning', () => {
+  it('leaves alias models on providers without a key out of the chain, with a warning', async () => {
     const lines: string[] = [];
     const config = parseConfig({ MODEL_ALIASES: 'smart=openai/gpt-4o-mini,ollama/llama3.1;cloud=anthropic/claude-haiku-4-5' });
-    const registry = buildModelRegistry(config, { logger: createLogger('warn', (line) => lines.push(line)) });
+    const registry = await buildModelRegistry(config, { logger: createLogger('warn', (line) => lines.push(line)) });
     const smart = registry.resolve('smart');
     expect([smart.model.id, ...smart.fallbacks.map((model) => model.id)]).toEqual(['ollama/llama3.1']);
     expect(() => registry.resolve('cloud')).toThrow(/none of the models of 'cloud' is configured/);

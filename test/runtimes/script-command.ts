@@ -12,6 +12,6 @@ export function scriptCommand(name: 'start:bun' | 'start:deno' | 'serve'): Runti
   const [executable = '', ...args] = packageJson.scripts[name].split(/\s+/);
   return {
     command: executable === 'node' ? process.execPath : fileURLToPath(new URL(`node_modules/.bin/${executable}`, root)),
-    args: args.map((argument) => (argument.startsWith('src/') ? fileURLToPath(new URL(argument, root)) : argument)),
+    args: args.map((argument) => (/^(src|dist)\//.test(argument) ? fileURLToPath(new URL(argument, root)) : argument)),
   };
 }

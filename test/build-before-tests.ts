@@ -1,6 +1,8 @@
 /**
  * Runs before the Node tests: rebuilds the web app (web/dist) when a source of it is newer than the
- * build, so the browser tests never test an old app (`npm ci` and `npm start` build it too).
+ * build, so the browser tests never test an old app, and the server bundle (dist/server, what
+ * `npm run serve` runs) when a source under src/ is newer than it, for the tests that start the server as
+ * `npm start` does (`npm ci` and `npm start` build both too).
  */
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
@@ -19,7 +21,19 @@ async function newestSource(path: string): Promise<number> {
   return Math.max(info.mtimeMs, ...times);
 }
 
+const builtAt = (path: string) =>
+  stat(path).then(
+    (info) => info.mtimeMs,
+    () => 0,
+  );
+
+async function buildServer(): Promise<void> {
+  if ((await newestSource(join(root, 'src'))) <= (await builtAt(join(root, 'dist/server/node.mjs')))) return;
+  await promisify(execFile)(process.execPath, [join(root, 'scripts/build-server.mjs')], { cwd: root });
+}
+
 export default async function setup(): Promise<void> {
+  await buildServer();
   const built = await stat(join(web, 'dist/index.html')).then(
     (info) => info.mtimeMs,
     () => 0,
