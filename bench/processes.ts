@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -108,6 +109,15 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
   const timedOut = await Promise.race([exited.then(() => false), new Promise((resolve) => setTimeout(resolve, 3000, true))]);
   if (timedOut) child.kill('SIGKILL');
+}
+
+/** A port of 127.0.0.1 that nothing listens on now (for a gateway started with PORT). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 /** CPU time (user+system, ms) a process has used so far, from /proc. */

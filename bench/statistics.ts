@@ -18,3 +18,24 @@ export function summarize(values: number[]): Summary {
 }
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/** Least-squares line through the points: its slope (y per x) and R². */
+export function linearFit(xs: number[], ys: number[]): { slope: number; rSquared: number } {
+  const count = Math.min(xs.length, ys.length);
+  if (count < 2) return { slope: Number.NaN, rSquared: Number.NaN };
+  const mean = (values: number[]) => values.slice(0, count).reduce((sum, value) => sum + value, 0) / count;
+  const meanX = mean(xs);
+  const meanY = mean(ys);
+  let covariance = 0;
+  let varianceX = 0;
+  let varianceY = 0;
+  for (let index = 0; index < count; index += 1) {
+    const dx = (xs[index] ?? 0) - meanX;
+    const dy = (ys[index] ?? 0) - meanY;
+    covariance += dx * dy;
+    varianceX += dx * dx;
+    varianceY += dy * dy;
+  }
+  const slope = covariance / varianceX;
+  return { slope, rSquared: varianceY === 0 ? 1 : (covariance * covariance) / (varianceX * varianceY) };
+}

@@ -2,7 +2,8 @@
  * A fast fake upstream for benchmarks: Ollama's /api/chat (NDJSON stream or JSON) and OpenAI's
  * /v1/chat/completions (SSE or JSON), with the bytes of each answer built once at start so the fake
  * costs little CPU per request. Env: BENCH_TOKENS (default 20), BENCH_TOKEN_DELAY_MS (default 0),
- * BENCH_FIRST_TOKEN_DELAY_MS (default 0), PORT (default 0). Prints its URL, then serves on 127.0.0.1.
+ * BENCH_FIRST_TOKEN_DELAY_MS (default 0), BENCH_UPSTREAM_KEEPALIVE_MS (how long it keeps an idle
+ * connection, default 100000), PORT (default 0). Prints its URL, then serves on 127.0.0.1.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -83,8 +84,9 @@ const server = createServer((request: IncomingMessage, response: ServerResponse)
     }
   });
 });
-server.keepAliveTimeout = 100_000;
-server.headersTimeout = 101_000;
+const keepAliveMs = Number(process.env['BENCH_UPSTREAM_KEEPALIVE_MS'] ?? '100000');
+server.keepAliveTimeout = keepAliveMs;
+server.headersTimeout = Math.max(60_000, keepAliveMs + 1_000);
 server.listen(Number(process.env['PORT'] ?? '0'), '127.0.0.1', () => {
   console.log(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}`);
 });

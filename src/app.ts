@@ -71,7 +71,7 @@ function buildServices(dependencies: AppDependencies): Services {
   metrics?.watchCircuits(circuit);
   // The one settled event of every generation: the usage ledger, the limits and the metrics listen to it.
   const events = new GenerationEvents(logger);
-  events.onSettled(usageRecorder(usage, logger));
+  events.onSettled(usageRecorder(usage, logger, config.DATABASE_WRITE_TIMEOUT_MS));
   events.onSettled((event) => limiter.settle(event));
   metrics?.subscribe(events);
   return {

@@ -34,6 +34,8 @@ export const configSchema = z.object({
     .default('file:./data/app.db'),
   DATABASE_AUTH_TOKEN: z.string().min(1).optional(),
   DATABASE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** How long one attempt of an answer's final write may take before it is tried again (D1 and libSQL alike). */
+  DATABASE_WRITE_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(5_000),
   REQUEST_TIMEOUT_SECONDS: seconds(120),
   FIRST_TOKEN_TIMEOUT_SECONDS: seconds(60),
   HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().max(86_400).optional(),

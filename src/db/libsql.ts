@@ -5,6 +5,8 @@ import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Database, DrizzleDatabase, RawRow } from './database.ts';
 import { schema } from './schema.ts';
 
+const noop = () => undefined;
+
 export interface LibsqlOptions {
   url: string;
   authToken?: string | undefined;
@@ -28,13 +30,18 @@ export async function openLibsqlDatabase(options: LibsqlOptions): Promise<Databa
     // synchronously in this thread anyway, so more connections would not run anything in parallel.
     concurrency: 1,
   });
+  const file = options.url.startsWith('file:');
+  // Per connection (journal_mode is the file's own, set once below).
+  const configureConnection = async (execute: Client['execute']) => {
+    await execute('PRAGMA foreign_keys = ON');
+    // NORMAL sync is durable across app crashes.
+    if (file) await execute('PRAGMA synchronous = NORMAL');
+  };
   useImmediateBatches(client);
-  await client.execute('PRAGMA foreign_keys = ON');
-  if (options.url.startsWith('file:')) {
-    // WAL lets readers run beside the single writer; NORMAL sync is durable across app crashes.
-    await client.execute('PRAGMA journal_mode = WAL');
-    await client.execute('PRAGMA synchronous = NORMAL');
-  }
+  await configureConnection(client.execute.bind(client));
+  // WAL lets readers run beside the single writer.
+  if (file) await client.execute('PRAGMA journal_mode = WAL');
+  if (file && !options.url.includes(':memory:')) replaceConnectionAfterBusy(client, configureConnection);
   const database = drizzle(client, { schema }) as unknown as DrizzleDatabase;
   return {
     drizzle: database,
@@ -60,6 +67,48 @@ export async function openLibsqlDatabase(options: LibsqlOptions): Promise<Databa
 function useImmediateBatches(client: Client): void {
   const batch = client.batch.bind(client);
   client.batch = (statements: InStatement[], mode: TransactionMode = 'write') => batch(statements, mode);
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT…), however the client wraps them. */
+function isBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return code.startsWith('SQLITE_BUSY') || (error instanceof Error && error.cause !== undefined && isBusy(error.cause));
+}
+
+/**
+ * On a file database, a statement that failed with SQLITE_BUSY is never reset by the native binding:
+ * it stays "in progress" on its connection, and every later COMMIT there fails with "SQL statements
+ * in progress" although the lock is free, so one busy moment (another process writing, a backup, a
+ * checkpoint) would fail every write after it (libsql-client-ts#352, libsql-js#237). After a busy
+ * failure the client's connection is replaced (reopened on the same path, its settings applied again)
+ * before the error goes on to the caller, whose retry then runs on a fresh connection. Calls run one
+ * at a time, which costs nothing here (each is one synchronous native call) and means no other call
+ * holds a connection while it is replaced. Not for `:memory:`, which lives in its connection.
+ */
+function replaceConnectionAfterBusy(client: Client, configure: (execute: Client['execute']) => Promise<void>): void {
+  const execute = client.execute.bind(client);
+  let previous: Promise<unknown> = Promise.resolve();
+  const oneAtATime =
+    <Arguments extends unknown[], Result>(work: (...values: Arguments) => Promise<Result>) =>
+    (...values: Arguments): Promise<Result> => {
+      const call = previous.then(async () => {
+        try {
+          return await work(...values);
+        } catch (error) {
+          if (isBusy(error)) {
+            client.reconnect();
+            // Best effort: the caller's retry meets the same busy file if this fails.
+            await configure(execute).catch(noop);
+          }
+          throw error;
+        }
+      });
+      previous = call.catch(noop);
+      return call;
+    };
+  client.batch = oneAtATime(client.batch.bind(client));
+  const healedExecute: Client['execute'] = oneAtATime(execute);
+  client.execute = healedExecute;
 }
 
 export async function migrateLibsqlDatabase(database: Database, migrationsFolder: string): Promise<void> {

@@ -231,8 +231,8 @@ export class ChatService {
   }
 
   /**
-   * Stores the assistant message in its terminal status and releases the lock (retried: it is
-   * idempotent). Returns when it was stored: the answer's `timestamp`.
+   * Stores the assistant message in its terminal status and releases the lock (retried, each attempt
+   * within DATABASE_WRITE_TIMEOUT_MS: it is idempotent). Returns when it was stored: the answer's `timestamp`.
    */
   async finish(turn: StoredTurn, outcome: GenerationOutcome): Promise<string> {
     const completedAt = this.dependencies.now().toISOString();
@@ -264,6 +264,7 @@ export class ChatService {
           { replace: turn.replacesAnswer },
         ),
       logger,
+      config.DATABASE_WRITE_TIMEOUT_MS,
     );
     return completedAt;
   }

@@ -265,6 +265,15 @@ export class GenerationService {
         if (turn !== undefined) storedAt = await chat.finish(turn, outcome);
       } catch (error) {
         storeFailure = error instanceof Error ? error : new Error('the answer could not be stored');
+        // What an operator needs to find the turn: its request, conversation and message (the lock
+        // expires by itself; a retry with the same message_id generates the answer again).
+        this.dependencies.services.logger.error('the answer could not be stored', {
+          request_id: context.requestId,
+          conversation_id: turn?.conversationId,
+          message_id: turn?.assistantMessageId,
+          status: outcome.status,
+          error: storeFailure.message,
+        });
       }
       const event: GenerationSettled = {
         id,

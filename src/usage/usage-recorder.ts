@@ -8,7 +8,11 @@ import { retryTransient } from '../services/retry-transient.ts';
  * retried write after a passing database fault stores it once. Tokens stay NULL when the upstream
  * reported none (an aborted stream, a provider without usage), never 0.
  */
-export function usageRecorder(store: UsageStore, logger: Logger): (event: GenerationSettled) => Promise<void> {
+export function usageRecorder(
+  store: UsageStore,
+  logger: Logger,
+  writeTimeoutMs?: number,
+): (event: GenerationSettled) => Promise<void> {
   return (event) =>
     retryTransient(
       () =>
@@ -35,5 +39,6 @@ export function usageRecorder(store: UsageStore, logger: Logger): (event: Genera
           conversationId: event.conversationId,
         }),
       logger,
+      writeTimeoutMs,
     );
 }

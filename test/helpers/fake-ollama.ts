@@ -111,7 +111,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}): Promise<FakeOllama> {
+/**
+ * Chooses a request's behaviour from its parsed JSON body (undefined: the standing or queued one), so a
+ * run of concurrent requests can be scripted per request (bench/chaos-plan.ts) instead of in arrival order.
+ */
+export type FakeOllamaScript = (body: unknown) => Partial<FakeOllamaBehaviour> | undefined;
+
+export async function startFakeOllama(
+  initial: Partial<FakeOllamaBehaviour> = {},
+  options: { script?: FakeOllamaScript } = {},
+): Promise<FakeOllama> {
   const initialBehaviour = (): FakeOllamaBehaviour => ({ ...defaultBehaviour(), ...initial });
   let behaviour = initialBehaviour();
   let queue: Partial<FakeOllamaBehaviour>[] = [];
@@ -122,8 +131,17 @@ export async function startFakeOllama(initial: Partial<FakeOllamaBehaviour> = {}
   let aborted = 0;
   let closing = false;
 
+  const scripted = (raw: string): Partial<FakeOllamaBehaviour> | undefined => {
+    if (options.script === undefined) return undefined;
+    try {
+      return options.script(JSON.parse(raw) as unknown);
+    } catch {
+      return undefined;
+    }
+  };
+
   async function generation(kind: GenerationKind, req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-    const b: FakeOllamaBehaviour = { ...behaviour, ...(queue.shift() ?? {}) };
+    const b: FakeOllamaBehaviour = { ...behaviour, ...(scripted(raw) ?? queue.shift() ?? {}) };
     const fault = b.fault;
     const ctl = new AbortController();
     let selfDestroyed = false;

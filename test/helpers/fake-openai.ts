@@ -18,6 +18,7 @@ import {
   startFakeUpstream,
   type FakeUpstream,
   type FakeUpstreamBehaviour,
+  type FakeUpstreamScript,
   type GenerationContext,
   type WireFormat,
 } from './fake-upstream-server.ts';
@@ -32,6 +33,8 @@ export interface FakeOpenAIOptions extends Partial<FakeUpstreamBehaviour> {
   /** The key the fake accepts as `Authorization: Bearer …`; undefined accepts any. */
   apiKey?: string;
   models?: string[];
+  /** A behaviour per request, chosen from its body (fake-upstream-server.ts). */
+  script?: FakeUpstreamScript;
 }
 
 const created = 1_763_892_000;
@@ -262,6 +265,6 @@ export function openaiWire(apiKey: string | undefined): WireFormat {
 }
 
 export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
-  const { apiKey, models, ...behaviour } = options;
-  return startFakeUpstream(openaiWire(apiKey), models ?? [...OPENAI_MODELS], behaviour);
+  const { apiKey, models, script, ...behaviour } = options;
+  return startFakeUpstream(openaiWire(apiKey), models ?? [...OPENAI_MODELS], behaviour, script);
 }

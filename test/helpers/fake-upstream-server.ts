@@ -53,10 +53,14 @@ function sendJson(res: ServerResponse, status: number, payload: unknown, headers
   res.end(JSON.stringify(payload));
 }
 
+/** Chooses a generation request's behaviour from its JSON body (undefined: the standing or queued one). */
+export type FakeUpstreamScript = (body: Record<string, unknown>) => Partial<FakeUpstreamBehaviour> | undefined;
+
 export async function startFakeUpstream(
   wire: WireFormat,
   initialModels: string[],
   initial: Partial<FakeUpstreamBehaviour> = {},
+  script?: FakeUpstreamScript,
 ): Promise<FakeUpstream> {
   let behaviour: FakeUpstreamBehaviour = { ...defaultUpstreamBehaviour(), ...initial };
   let queue: Partial<FakeUpstreamBehaviour>[] = [];
@@ -71,7 +75,7 @@ export async function startFakeUpstream(
   let closing = false;
 
   async function generate(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
-    const b: FakeUpstreamBehaviour = { ...behaviour, ...queue.shift() };
+    const b: FakeUpstreamBehaviour = { ...behaviour, ...(script?.(body) ?? queue.shift()) };
     const { fault } = b;
     const controller = new AbortController();
     let selfDestroyed = false;

@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import type { Client, InStatement } from '@libsql/client';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { createNodeFetch } from '../../src/entry/node-fetch.ts';
 import { webAppFolder } from '../../src/entry/web-app-files.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { GenerationDrain } from '../../src/runtime/generation-drain.ts';
+import { faultyBatch, type DatabaseFaults } from './database-faults.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaBehaviour } from './fake-ollama.ts';
 
 export interface TestApp {
@@ -22,6 +24,8 @@ export interface TestApp {
   dependencies: AppDependencies;
   /** Path of the libSQL file in a temp folder. */
   databasePath: string;
+  /** Faults injected into the libSQL client's batches, with `databaseFaults: true`. */
+  databaseFaults: DatabaseFaults | undefined;
   /** fetch against the real HTTP server. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** POST JSON over real HTTP. */
@@ -43,6 +47,8 @@ export interface TestAppOptions {
   imageFetch?: typeof fetch;
   /** The generations' drain, as the Node entry passes it (graceful shutdown). */
   drain?: GenerationDrain;
+  /** Wrap the libSQL client's `batch` so a test can make batches fail or stall (database-faults.ts). */
+  databaseFaults?: boolean;
 }
 
 /** Starts the whole app as a user would run it: real libSQL file, migrations, fake Ollama, real HTTP. */
@@ -61,6 +67,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     { fetch: createNodeFetch() },
   );
   if (options.log) dependencies.logger = createLogger('info', options.log);
+  const databaseFaults = options.databaseFaults === true ? injectFaults(dependencies) : undefined;
   const app = createApp({
     ...dependencies,
     clientAddress: nodeClientAddress,
@@ -85,6 +92,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ollama,
     dependencies,
     databasePath,
+    databaseFaults,
     fetch: (path, init) => fetch(`${url}${path}`, init),
     post: (path, body, init) =>
       fetch(`${url}${path}`, {
@@ -107,6 +115,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The libSQL client under the app's Drizzle instance, its `batch` wrapped by the fault injector. */
+function injectFaults(dependencies: AppDependencies): DatabaseFaults {
+  const client = (dependencies.database.drizzle as unknown as { $client: Client }).$client;
+  const { batch, faults } = faultyBatch(client.batch.bind(client), (statement: InStatement) =>
+    typeof statement === 'string' ? statement : statement.sql,
+  );
+  client.batch = batch;
+  return faults;
 }
 
 // The SSE and polling helpers live in sse.ts (runtime-neutral); re-exported for existing imports.

@@ -13,6 +13,7 @@ export const createNodeHarness: CreateHarness = async (options = {}) => {
     env: { ...(jwks === undefined ? {} : { AUTH_JWKS_URL: jwks.url }), ...options.env },
     ...(options.ollama === undefined ? {} : { ollama: options.ollama }),
     ...(ollamaUrl === undefined ? {} : { ollamaUrl }),
+    ...(options.databaseFaults === undefined ? {} : { databaseFaults: options.databaseFaults }),
   });
   return {
     runtime: 'node',
@@ -22,6 +23,7 @@ export const createNodeHarness: CreateHarness = async (options = {}) => {
     query: (statement, args) => app.query(statement, args),
     ollama: inProcessControl(app.ollama),
     jwks: jwks === undefined ? undefined : fakeJwksClient(jwks.url),
+    databaseFaults: app.databaseFaults,
     close: async () => {
       await app.close();
       await jwks?.close();

@@ -6,6 +6,7 @@
  * test/suites/ take a `CreateHarness` and hold the test bodies once for every runtime.
  */
 import { afterEach } from 'vitest';
+import type { DatabaseFaults } from '../helpers/database-faults.ts';
 import type { FakeJwksControl } from '../helpers/fake-jwks-client.ts';
 import type { FakeOllamaControl } from '../helpers/fake-ollama-client.ts';
 import type { FakeOllamaBehaviour } from '../helpers/fake-ollama.ts';
@@ -27,6 +28,8 @@ export interface Harness {
   readonly ollama: FakeOllamaControl;
   /** The fake identity provider's JWKS the API is configured with (AUTH_JWKS_URL), when asked for. */
   readonly jwks: FakeJwksControl | undefined;
+  /** Faults injected into the database driver's batches (libSQL client, D1 binding), when asked for. */
+  readonly databaseFaults: DatabaseFaults | undefined;
   /** Stops the API and its fake; waits for work the runtime keeps after responses (waitUntil). */
   close(): Promise<void>;
 }
@@ -41,6 +44,8 @@ export interface HarnessOptions {
   unreachableOllama?: boolean;
   /** Start a fake JWKS endpoint and set AUTH_JWKS_URL to it. */
   jwks?: boolean;
+  /** Wrap the database driver's `batch` so the test can make batches fail or stall. */
+  databaseFaults?: boolean;
 }
 
 export type CreateHarness = (options?: HarnessOptions) => Promise<Harness>;

@@ -10,6 +10,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import { createWorkerHandler, type WorkerEnv } from '../../src/entry/worker.ts';
+import { faultyBatch, type DatabaseFaults } from '../helpers/database-faults.ts';
 import { fakeJwksClient } from '../helpers/fake-jwks-client.ts';
 import { fakeOllamaClient, launcherUnusedUrl, launchFakeOllama } from '../helpers/fake-ollama-client.ts';
 import type { CreateHarness, SqlValue } from '../suites/harness.ts';
@@ -30,6 +31,21 @@ async function emptyDatabase(): Promise<void> {
   ]);
 }
 
+/** The D1 binding with its `batch` wrapped by the fault injector; the rest goes to the real binding. */
+function faultyD1(binding: D1Database): { binding: D1Database; faults: DatabaseFaults } {
+  const { batch, faults } = faultyBatch(
+    binding.batch.bind(binding),
+    (statement: D1PreparedStatement) => (statement as unknown as { statement: string }).statement,
+  );
+  const wrapped = {
+    prepare: binding.prepare.bind(binding),
+    batch,
+    exec: binding.exec.bind(binding),
+    withSession: binding.withSession.bind(binding),
+  } as unknown as D1Database;
+  return { binding: wrapped, faults };
+}
+
 async function launchFakeJwks(launcherUrl: string): Promise<string> {
   const response = await fetch(`${launcherUrl}/jwks`, { method: 'POST' });
   return (await response.json<{ url: string }>()).url;
@@ -42,6 +58,7 @@ export const createWorkersHarness: CreateHarness = async (options = {}) => {
   await emptyDatabase();
   const jwksUrl = options.jwks === true ? await launchFakeJwks(launcherUrl) : undefined;
 
+  const database = options.databaseFaults === true ? faultyD1(env.DB) : { binding: env.DB, faults: undefined };
   const handler = createWorkerHandler();
   // The shipped wrangler.toml requires auth; suites that test auth set AUTH_REQUIRED themselves.
   const workerEnv: WorkerEnv = {
@@ -51,7 +68,7 @@ export const createWorkersHarness: CreateHarness = async (options = {}) => {
     OLLAMA_BASE_URL: ollamaUrl,
     ...(jwksUrl === undefined ? {} : { AUTH_JWKS_URL: jwksUrl }),
     ...options.env,
-    DB: env.DB,
+    DB: database.binding,
   };
   const contexts: ExecutionContext[] = [];
   const fetchWorker = (path: string, init?: RequestInit) =>
@@ -81,6 +98,7 @@ export const createWorkersHarness: CreateHarness = async (options = {}) => {
     },
     ollama: fakeOllamaClient(fake.url),
     jwks: jwksUrl === undefined ? undefined : fakeJwksClient(jwksUrl),
+    databaseFaults: database.faults,
     async close() {
       await Promise.all(contexts.map((context) => waitOnExecutionContext(context)));
       await fake.close();

@@ -1,0 +1,4 @@
+import { describeStorageFaults } from '../suites/storage-faults.ts';
+import { createWorkersHarness } from './workers-harness.ts';
+
+describeStorageFaults(createWorkersHarness);
