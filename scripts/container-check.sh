@@ -42,13 +42,15 @@ buildah "${storage[@]}" bud -q --format docker --isolation chroot --build-arg NO
 inspect=$(buildah "${storage[@]}" inspect --type image localhost/edge-llm-api)
 echo "$inspect" | grep -q '"User": "node"' || { echo "the image does not run as node"; exit 1; }
 healthcheck=$(echo "$inspect" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Docker"]["config"]["Healthcheck"]["Test"][1:][2])')
+# The image's own CMD, so the check starts exactly what `docker run` starts.
+mapfile -t command < <(echo "$inspect" | python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["Docker"]["config"]["Cmd"]))')
 
 container=$(buildah "${storage[@]}" from localhost/edge-llm-api)
 buildah "${storage[@]}" run --isolation chroot --env PORT=$port --env HOST=127.0.0.1 "$container" -- \
-  node --experimental-strip-types --no-warnings=ExperimentalWarning src/entry/node.ts >"$work/server.log" 2>&1 &
+  "${command[@]}" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.5; done
-curl -sf "http://127.0.0.1:$port/health/live"
+curl -sf "http://127.0.0.1:$port/health/live" || { echo "the server in the image did not answer /health/live"; cat "$work/server.log"; exit 1; }
 echo
 curl -sf "http://127.0.0.1:$port/" | grep -q '<div id="root"></div>' || { echo "no web app at /"; cat "$work/server.log"; exit 1; }
 buildah "${storage[@]}" run --isolation chroot --env PORT=$port "$container" -- node -e "$healthcheck"
