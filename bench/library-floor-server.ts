@@ -4,12 +4,17 @@
  * provider call, with none of the gateway's own work (no validation, time limits, retries, guard or
  * answer headers). Same Node flags as `npm start`. Env: UPSTREAM_URL (the bench's fake upstream),
  * PORT (default 0). Prints its URL, then serves on 127.0.0.1:
- * - POST /v1/chat/completions?call=stream    @ai-sdk/openai chat model, doStream read to the end (what the gateway does)
+ * - POST /v1/chat/completions?call=stream    the provider's chat model, doStream read to the end (what the gateway does)
  * - POST /v1/chat/completions?call=generate  the same model's doGenerate (one non-streaming upstream call)
- * - POST /api/generate                       ollama-ai-provider-v2, doStream read to the end
- * Each answers `{"response": text}`.
+ *   with `provider=openai` (default: @ai-sdk/openai `.chat()`), `compatible` (@ai-sdk/openai-compatible),
+ *   `anthropic` (@ai-sdk/anthropic) or `ollama` (ollama-ai-provider-v2); the body's model, without its
+ *   `provider/` prefix, is the model asked for
+ * - POST /api/generate                       ollama-ai-provider-v2 `llama3.2`, doStream read to the end
+ * Each answers `{"response": text}`. Providers are made once, as the gateway makes them.
  */
+import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4, LanguageModelV4Prompt } from '@ai-sdk/provider';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -21,6 +26,24 @@ const upstreamUrl = process.env['UPSTREAM_URL'] ?? 'http://127.0.0.1:11434';
 const fetch = createNodeFetch();
 const openAi = createOpenAI({ baseURL: `${upstreamUrl}/v1`, apiKey: 'bench-key', fetch });
 const ollama = createOllama({ baseURL: `${upstreamUrl}/api`, fetch });
+const compatible = createOpenAICompatible({ name: 'compatible', baseURL: `${upstreamUrl}/v1`, apiKey: 'bench-key', fetch });
+const anthropic = createAnthropic({ baseURL: `${upstreamUrl}/v1`, apiKey: 'bench-key', fetch });
+const chatModels: Record<string, (name: string) => LanguageModelV4> = {
+  openai: (name) => openAi.chat(name),
+  compatible: (name) => compatible.chatModel(name),
+  anthropic: (name) => anthropic.messages(name),
+  ollama: (name) => ollama(name),
+};
+const modelCache = new Map<string, LanguageModelV4>();
+function chatModel(provider: string, name: string): LanguageModelV4 {
+  const key = `${provider}/${name}`;
+  let model = modelCache.get(key);
+  if (!model) {
+    model = (chatModels[provider] ?? chatModels['openai']!)(name);
+    modelCache.set(key, model);
+  }
+  return model;
+}
 
 const promptOf = (text: string): LanguageModelV4Prompt => [{ role: 'user', content: [{ type: 'text', text }] }];
 
@@ -38,7 +61,7 @@ async function streamedText(model: LanguageModelV4, text: string): Promise<strin
 const app = new Hono();
 app.post('/v1/chat/completions', async (c) => {
   const body = await c.req.json<{ model: string; messages: { content: string }[] }>();
-  const model = openAi.chat(body.model.replace(/^openai\//, ''));
+  const model = chatModel(c.req.query('provider') ?? 'openai', body.model.replace(/^[\w-]+\//, ''));
   const text = body.messages.at(-1)?.content ?? '';
   if (c.req.query('call') === 'generate') {
     const answer = await model.doGenerate({ prompt: promptOf(text) });

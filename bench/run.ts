@@ -4,9 +4,12 @@
  * hits all alike; requests go only to 127.0.0.1; every loop is bounded in time and count. Gateways
  * (ours on Node and Bun, Portkey) call the same fake upstream: Ollama's /api/chat for our Ollama
  * routes, OpenAI's /v1/chat/completions for every /v1/chat/completions route. Writes
- * bench/results/latest.md, then runs the scale cases (bench/scale-streams.ts, bench/scale-history.ts).
+ * bench/results/latest.md, then every provider path on 32- and 500-token answers (bench/provider-paths.ts),
+ * the Worker's CPU on workerd for a 2,000-token stream (bench/worker-stream-cost.ts) and the scale cases
+ * (bench/scale-*.ts, bench/limits-cost.ts, bench/auth-cost.ts).
  * Env: BENCH_SECONDS (per target and round, default 2), BENCH_CONCURRENCY (default 1,16,64),
  * BENCH_SKIP_SCALE=1 (stop after the comparison tables: print them, leave latest.md untouched).
+ * Every section also runs alone: `node --experimental-strip-types bench/<file>.ts` after `npm run build:server`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -23,9 +26,11 @@ import {
 } from './report.ts';
 import { runAuthCost } from './auth-cost.ts';
 import { runLimitsCost } from './limits-cost.ts';
+import { runProviderPaths } from './provider-paths.ts';
 import { runHistoryScale } from './scale-history.ts';
 import { runStreamScale } from './scale-streams.ts';
 import { runUsageScale } from './scale-usage.ts';
+import { runWorkerStreamCost } from './worker-stream-cost.ts';
 
 const segmentSeconds = Number(process.env['BENCH_SECONDS'] ?? '2');
 const concurrencies = (process.env['BENCH_CONCURRENCY'] ?? '1,16,64').split(',').map(Number);
@@ -263,9 +268,18 @@ try {
   await Promise.all([nodeGateway.stop(), bunGateway?.stop(), portkey?.stop(), libraryFloor?.stop(), upstream.stop()]);
 }
 
-// Scale cases run alone so they do not share the machine with the comparison above.
+// Every provider path on 32- and 500-token answers, then the scale cases, each alone so they do not
+// share the machine with the comparison above.
 if (!skipScale) {
-  for (const scaleCase of [runStreamScale, runHistoryScale, runUsageScale, runLimitsCost, runAuthCost]) {
+  for (const scaleCase of [
+    runProviderPaths,
+    runWorkerStreamCost,
+    runStreamScale,
+    runHistoryScale,
+    runUsageScale,
+    runLimitsCost,
+    runAuthCost,
+  ]) {
     const section = await scaleCase();
     console.log(section);
     report.push(section);
