@@ -57,7 +57,12 @@ const openAiBody = (name: string, kind: Kind) =>
 
 function targetsFor(
   tokens: number,
-  servers: { gateway: RunningProcess; floor: RunningProcess | undefined; portkey: RunningProcess | undefined; upstream: RunningProcess },
+  servers: {
+    gateway: RunningProcess;
+    floor: RunningProcess | undefined;
+    portkey: RunningProcess | undefined;
+    upstream: RunningProcess;
+  },
 ): PathTarget[] {
   const { gateway, floor, portkey, upstream } = servers;
   return (['json', 'stream'] as const).flatMap((kind): PathTarget[] => {
@@ -74,18 +79,16 @@ function targetsFor(
         body: openAiBody(model(tokens), kind),
         process: upstream,
       },
-      ...(['ollama', 'openai', 'anthropic', 'compatible'] as const).map(
-        (provider): PathTarget => ({
-          path: `/v1/chat/completions${sse} → ${providerLabels[provider]}`,
-          server: 'ours',
-          provider,
-          kind,
-          tokens,
-          url: `${gateway.url}/v1/chat/completions`,
-          body: openAiBody(`${provider}/${model(tokens)}`, kind),
-          process: gateway,
-        }),
-      ),
+      ...(['ollama', 'openai', 'anthropic', 'compatible'] as const).map((provider): PathTarget => ({
+        path: `/v1/chat/completions${sse} → ${providerLabels[provider]}`,
+        server: 'ours',
+        provider,
+        kind,
+        tokens,
+        url: `${gateway.url}/v1/chat/completions`,
+        body: openAiBody(`${provider}/${model(tokens)}`, kind),
+        process: gateway,
+      })),
       {
         path: `/api/generate${sse} → Ollama`,
         server: 'ours',
@@ -107,37 +110,33 @@ function targetsFor(
         process: gateway,
       },
       ...(portkey
-        ? (['openai', 'anthropic'] as const).map(
-            (provider): PathTarget => ({
-              path: `Portkey /v1/chat/completions${sse} → ${providerLabels[provider]}`,
-              server: 'Portkey',
-              provider,
-              kind,
-              tokens,
-              url: `${portkey.url}/v1/chat/completions`,
-              headers: {
-                'x-portkey-provider': provider,
-                'x-portkey-custom-host': `${upstream.url}/v1`,
-                authorization: 'Bearer bench-key',
-              },
-              body: openAiBody(model(tokens), kind),
-              process: portkey,
-            }),
-          )
+        ? (['openai', 'anthropic'] as const).map((provider): PathTarget => ({
+            path: `Portkey /v1/chat/completions${sse} → ${providerLabels[provider]}`,
+            server: 'Portkey',
+            provider,
+            kind,
+            tokens,
+            url: `${portkey.url}/v1/chat/completions`,
+            headers: {
+              'x-portkey-provider': provider,
+              'x-portkey-custom-host': `${upstream.url}/v1`,
+              authorization: 'Bearer bench-key',
+            },
+            body: openAiBody(model(tokens), kind),
+            process: portkey,
+          }))
         : []),
       ...(floor && kind === 'json'
-        ? (['ollama', 'openai', 'anthropic', 'compatible'] as const).map(
-            (provider): PathTarget => ({
-              path: `library floor: Hono + ${providerLabels[provider]} provider doStream`,
-              server: 'floor',
-              provider,
-              kind,
-              tokens,
-              url: `${floor.url}/v1/chat/completions?provider=${provider}&call=stream`,
-              body: openAiBody(model(tokens), 'json'),
-              process: floor,
-            }),
-          )
+        ? (['ollama', 'openai', 'anthropic', 'compatible'] as const).map((provider): PathTarget => ({
+            path: `library floor: Hono + ${providerLabels[provider]} provider doStream`,
+            server: 'floor',
+            provider,
+            kind,
+            tokens,
+            url: `${floor.url}/v1/chat/completions?provider=${provider}&call=stream`,
+            body: openAiBody(model(tokens), 'json'),
+            process: floor,
+          }))
         : []),
     ];
   });
@@ -205,7 +204,12 @@ function costOf(target: PathTarget, concurrency: number, results: Map<string, Pa
   return { perRequest, perToken, fixed: perRequest.get(short)! - short * perToken, errors };
 }
 
-function section(targets: PathTarget[], results: Map<string, PathMeasurement>, failedChecks: string[], portkeyVersion: string): string {
+function section(
+  targets: PathTarget[],
+  results: Map<string, PathMeasurement>,
+  failedChecks: string[],
+  portkeyVersion: string,
+): string {
   const lines = [
     '## Every provider path, 32- and 500-token answers',
     '',
@@ -240,7 +244,8 @@ function section(targets: PathTarget[], results: Map<string, PathMeasurement>, f
             candidate.kind === kind &&
             candidate.provider === (target.provider === 'anthropic' ? 'anthropic' : 'openai'),
         );
-        const peerCost = peer && target.server !== 'Portkey' && target.server !== 'direct' ? costOf(peer, concurrency, results) : undefined;
+        const peerCost =
+          peer && target.server !== 'Portkey' && target.server !== 'direct' ? costOf(peer, concurrency, results) : undefined;
         const long = results.get(`${target.path}@${String(lengths[1])}@${String(concurrency)}`);
         lines.push(
           row([
@@ -262,13 +267,17 @@ function section(targets: PathTarget[], results: Map<string, PathMeasurement>, f
     }
     lines.push('');
   }
-  lines.push('Command: `npm run bench` (this section alone: `npm run build:server && node --experimental-strip-types bench/provider-paths.ts`).', '');
+  lines.push(
+    'Command: `npm run bench` (this section alone: `npm run build:server && node --experimental-strip-types bench/provider-paths.ts`).',
+    '',
+  );
   return lines.join('\n');
 }
 
 export async function runProviderPaths(): Promise<string> {
-  const portkeyVersion = (JSON.parse(readFileSync('node_modules/@portkey-ai/gateway/package.json', 'utf8')) as { version: string })
-    .version;
+  const portkeyVersion = (
+    JSON.parse(readFileSync('node_modules/@portkey-ai/gateway/package.json', 'utf8')) as { version: string }
+  ).version;
   const upstream = await startScript('bench/upstream-server.ts');
   const running: RunningProcess[] = [upstream];
   try {

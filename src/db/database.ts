@@ -23,6 +23,11 @@ export interface Database {
    * than running them (the limits on every admitted call).
    */
   rawBatch(statements: RawStatement[]): Promise<RawRow[][]>;
+  /**
+   * Whether the writes of concurrent requests may share one transaction: true for libSQL, whose one
+   * client this process owns; unset on D1, where each Worker request is its own I/O context.
+   */
+  groupsConcurrentWrites?: boolean;
   /** A cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): void;

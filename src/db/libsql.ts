@@ -45,6 +45,7 @@ export async function openLibsqlDatabase(options: LibsqlOptions): Promise<Databa
   const database = drizzle(client, { schema }) as unknown as DrizzleDatabase;
   return {
     drizzle: database,
+    groupsConcurrentWrites: true,
     rawBatch: async (statements) => {
       const results = await client.batch(statements, 'write');
       return results.map((result) => result.rows.map((row) => ({ ...row }) as RawRow));
