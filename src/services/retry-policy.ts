@@ -27,7 +27,9 @@ export function backoffDelay(retry: number, settings: RetrySettings, random: () 
 
 /**
  * The wait before trying the same model again, or undefined when waiting does not fit: a Retry-After
- * longer than allowed or than the time left, or a backoff that would end past the deadline.
+ * longer than allowed, or a wait that would leave the attempt after it less time than the wait itself.
+ * A retry squeezed in just before the deadline would only turn the upstream's error into a TIMEOUT
+ * (and an attempt that starts late, behind a busy event loop, would meet the deadline at once).
  */
 export function delayBeforeRetry(
   retryAfterMs: number | undefined,
@@ -37,7 +39,7 @@ export function delayBeforeRetry(
 ): number | undefined {
   const delay = retryAfterMs ?? backoffDelay(retry, settings);
   if (retryAfterMs !== undefined && retryAfterMs > settings.retryAfterMaxMs) return undefined;
-  return delay < remainingMs ? delay : undefined;
+  return delay < remainingMs - delay ? delay : undefined;
 }
 
 /** Waits, unless the signal aborts first; resolves to false when it did. */

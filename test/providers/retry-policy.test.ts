@@ -98,6 +98,14 @@ describe('backoff', () => {
     expect(delayBeforeRetry(undefined, 1, settings, 10_000)).toBeLessThanOrEqual(100);
   });
 
+  it('retries only when the attempt after the wait keeps at least as much time as the wait', () => {
+    expect(delayBeforeRetry(2_000, 1, settings, 4_001)).toBe(2_000);
+    expect(delayBeforeRetry(2_000, 1, settings, 4_000)).toBeUndefined();
+    expect(delayBeforeRetry(2_000, 1, settings, 3_000)).toBeUndefined();
+    expect(delayBeforeRetry(undefined, 1, settings, 201)).toBeDefined();
+    expect(delayBeforeRetry(undefined, 1, settings, 100)).toBeUndefined();
+  });
+
   it('stops waiting when the client leaves', async () => {
     const controller = new AbortController();
     const waiting = sleep(10_000, controller.signal);
