@@ -10,6 +10,29 @@ export interface LoadRequest {
 
 export const requestHeaders = (request: LoadRequest) => ({ 'content-type': 'application/json', ...request.headers });
 
+/**
+ * One request before measuring: undefined when it answers 2xx with a body `complete` accepts (the
+ * fake upstream's last token got through), otherwise what went wrong, named by `label`.
+ */
+export async function answerProblem(
+  request: LoadRequest,
+  label: string,
+  complete: (text: string) => boolean,
+): Promise<string | undefined> {
+  try {
+    const response = await fetch(request.url, {
+      method: 'POST',
+      headers: requestHeaders(request),
+      body: JSON.stringify(request.body),
+    });
+    const text = await response.text();
+    if (response.ok && complete(text)) return undefined;
+    return `${label}: HTTP ${String(response.status)} ${text.slice(0, 200).replaceAll('\n', ' ')}`;
+  } catch (error) {
+    return `${label}: ${String(error)}`;
+  }
+}
+
 export interface JsonLoadResult {
   requests: number;
   errors: number;

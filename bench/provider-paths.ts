@@ -12,7 +12,7 @@
  * `npm run build:server`.
  */
 import { readFileSync } from 'node:fs';
-import { jsonLoad, requestHeaders, streamLoad } from './load.ts';
+import { answerProblem, jsonLoad, streamLoad } from './load.ts';
 import { cpuMilliseconds, startGateway, startPortkey, startScript, type RunningProcess } from './processes.ts';
 import { round } from './statistics.ts';
 
@@ -160,23 +160,13 @@ async function measure(target: PathTarget, concurrency: number, results: Map<str
   results.set(key(target, concurrency), entry);
 }
 
-/** One request per target before measuring: a 200 whose answer holds the last token of its length. */
-async function checkAnswer(target: PathTarget): Promise<string | undefined> {
-  try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: requestHeaders(target),
-      body: JSON.stringify(target.body),
-    });
-    const text = await response.text();
-    if (response.ok && text.includes(`word${String(target.tokens - 1)} `) && !text.includes(`word${String(target.tokens)} `)) {
-      return undefined;
-    }
-    return `${target.path}, ${String(target.tokens)} tokens: HTTP ${String(response.status)} ${text.slice(0, 200).replaceAll('\n', ' ')}`;
-  } catch (error) {
-    return `${target.path}, ${String(target.tokens)} tokens: ${String(error)}`;
-  }
-}
+/** One request per target before measuring: a 200 whose answer holds the last token of its length, and no more. */
+const checkAnswer = (target: PathTarget) =>
+  answerProblem(
+    target,
+    `${target.path}, ${String(target.tokens)} tokens`,
+    (text) => text.includes(`word${String(target.tokens - 1)} `) && !text.includes(`word${String(target.tokens)} `),
+  );
 
 const show = (value: number, digits = 2) => (Number.isFinite(value) ? String(round(value, digits)) : '—');
 const row = (cells: string[]) => `| ${cells.join(' | ')} |`;

@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { jsonLoad, requestHeaders, streamLoad } from './load.ts';
+import { answerProblem, jsonLoad, streamLoad } from './load.ts';
 import { cpuMilliseconds, peakRssMegabytes, rssMegabytes, startGateway, startPortkey, startScript } from './processes.ts';
 import {
   againstPortkey,
@@ -202,20 +202,7 @@ async function measure(target: Target, concurrency: number): Promise<void> {
 }
 
 /** One request per target before measuring: a 200 whose answer holds the fake upstream's last token. */
-async function checkAnswer(target: Target): Promise<string | undefined> {
-  try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: requestHeaders(target),
-      body: JSON.stringify(target.body),
-    });
-    const text = await response.text();
-    if (response.ok && text.includes('word19')) return undefined;
-    return `${target.name}: HTTP ${String(response.status)} ${text.slice(0, 200).replaceAll('\n', ' ')}`;
-  } catch (error) {
-    return `${target.name}: ${String(error)}`;
-  }
-}
+const checkAnswer = (target: Target) => answerProblem(target, target.name, (text) => text.includes('word19'));
 
 try {
   const failedChecks = (await Promise.all(targets.map(checkAnswer))).filter((problem) => problem !== undefined);

@@ -32,7 +32,7 @@ async function countedDatabase(groupsConcurrentWrites: boolean | undefined) {
     drizzle: database.drizzle,
     ping: () => database.ping(),
     close: () => database.close(),
-    groupsConcurrentWrites,
+    ...(groupsConcurrentWrites === undefined ? {} : { groupsConcurrentWrites }),
     rawBatch: (statements: RawStatement[]) => {
       transactions.push(statements.length);
       return database.rawBatch(statements);
