@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { afterThisTurn } from '../runtime/after-this-turn.ts';
 import type { Database } from './database.ts';
 import { usage, usageDaily, type UsageRow } from './usage-schema.ts';
 
@@ -75,15 +76,8 @@ const dailyGroup: Record<UsageGrouping, SQL> = {
   user: sql`${usageDaily.userId}`,
 };
 
-/** Writes the usage ledger and reads reports from it. */
 /** Most rows one grouped write holds. */
 const rowsPerWrite = 50;
-
-/** Runs `callback` once the current turn of the event loop (its I/O callbacks and microtasks) is done. */
-const afterThisTurn: (callback: () => void) => void =
-  typeof globalThis.setImmediate === 'function'
-    ? (callback) => void globalThis.setImmediate(callback)
-    : (callback) => void setTimeout(callback, 0);
 
 interface PendingRow {
   values: (string | number | null)[];
@@ -91,6 +85,7 @@ interface PendingRow {
   reject: (error: unknown) => void;
 }
 
+/** Writes the usage ledger and reads reports from it. */
 export class UsageStore {
   private readonly database: Database;
   private pending: PendingRow[] = [];
@@ -105,8 +100,9 @@ export class UsageStore {
    * trigger). Raw SQL: it runs once per generation, and drizzle's insert builder cost ~250 µs of CPU.
    * Where the database allows it (libSQL), the rows of generations that settle in the same turn of the
    * event loop go in one transaction when the turn ends, and each call resolves once its row is
-   * committed. When a grouped write fails, its rows are written again one by one, so only a row that
-   * cannot be stored fails (and the caller's retry, keyed by the id, stores none twice). One transaction per row cost ~20 % of the CPU of /api/generate.
+   * committed (one transaction per row was ~20 % of the CPU of /api/generate). When a grouped write
+   * fails, its rows are written again one by one, so only a row that cannot be stored fails (and the
+   * caller's retry, keyed by the id, stores none twice).
    */
   async record(row: UsageRecord): Promise<void> {
     const values = recordColumns.map(([, field]) => row[field] ?? null);

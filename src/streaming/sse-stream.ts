@@ -6,6 +6,8 @@
  * write errors, and writes a raw `e.message` to the client when the callback throws (RELIABILITY.md
  * case 32). This module is smaller than the workarounds would be.
  */
+import { afterThisTurn } from '../runtime/after-this-turn.ts';
+
 export interface SseStream {
   readonly readable: ReadableStream<Uint8Array>;
   /** True once the client has gone away or the stream was closed. */
@@ -35,12 +37,6 @@ export const sseHeaders: Record<string, string> = {
 
 const encoder = new TextEncoder();
 const keepAliveComment = ': keep-alive\n\n';
-
-/** Runs `callback` once the current turn of the event loop (its I/O callbacks and microtasks) is done. */
-const afterThisTurn: (callback: () => void) => void =
-  typeof globalThis.setImmediate === 'function'
-    ? (callback) => void globalThis.setImmediate(callback)
-    : (callback) => void setTimeout(callback, 0);
 
 /**
  * Bytes a stream holds for a client that reads slowly (queued plus not yet written); past it `send`
