@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database, RawStatement } from '../../src/db/database.ts';
 import { migrateLibsqlDatabase, openLibsqlDatabase } from '../../src/db/libsql.ts';
-import { UsageStore, type UsageRecord } from '../../src/db/usage-store.ts';
+import { recordColumns, UsageStore, type UsageRecord } from '../../src/db/usage-store.ts';
 import { migrationsFolder } from '../../src/entry/libsql-dependencies.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -27,14 +27,15 @@ async function countedDatabase(groupsConcurrentWrites: boolean | undefined) {
     await rm(directory, { recursive: true, force: true });
   });
   await migrateLibsqlDatabase(database, migrationsFolder);
-  const transactions: number[] = [];
+  /** Per write transaction: the usage rows of each of its statements. */
+  const transactions: number[][] = [];
   const counted: Database = {
     drizzle: database.drizzle,
     ping: () => database.ping(),
     close: () => database.close(),
     ...(groupsConcurrentWrites === undefined ? {} : { groupsConcurrentWrites }),
     rawBatch: (statements: RawStatement[]) => {
-      transactions.push(statements.length);
+      transactions.push(statements.map((statement) => statement.args.length / recordColumns.length));
       return database.rawBatch(statements);
     },
   };
@@ -70,10 +71,10 @@ const record = (id: string, overrides: Partial<UsageRecord> = {}): UsageRecord =
 const ids = (count: number) => Array.from({ length: count }, (_, index) => `row-${String(index).padStart(3, '0')}`);
 
 describe('usage rows written in groups on libSQL', () => {
-  it('stores the rows of generations that settle together in one transaction, each once', async () => {
+  it('stores the rows of generations that settle together in one statement of one transaction, each once', async () => {
     const { store, transactions, storedIds } = await countedDatabase(true);
     await Promise.all(ids(12).map((id) => store.record(record(id))));
-    expect(transactions).toEqual([12]);
+    expect(transactions).toEqual([[12]]);
     expect(await storedIds()).toEqual(ids(12));
 
     // A retried write of a stored row (the recorder retries after a fault) stores nothing twice.
@@ -81,10 +82,10 @@ describe('usage rows written in groups on libSQL', () => {
     expect(await storedIds()).toEqual(ids(12));
   });
 
-  it('splits a burst into transactions of at most 50 rows, and resolves every call', async () => {
+  it('splits a burst into writes of at most 50 rows, and resolves every call', async () => {
     const { store, transactions, storedIds } = await countedDatabase(true);
     await Promise.all(ids(120).map((id) => store.record(record(id))));
-    expect(transactions).toEqual([50, 50, 20]);
+    expect(transactions).toEqual([[50], [50], [20]]);
     expect(await storedIds()).toHaveLength(120);
   });
 
@@ -94,14 +95,14 @@ describe('usage rows written in groups on libSQL', () => {
       ids(4).map((id) => store.record(id === 'row-002' ? record(id, { route: null as unknown as string }) : record(id))),
     );
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
-    expect(transactions).toEqual([4, 1, 1, 1, 1]);
+    expect(transactions).toEqual([[4], [1], [1], [1], [1]]);
     expect(await storedIds()).toEqual(['row-000', 'row-001', 'row-003']);
   });
 
   it('writes one transaction per row where the database does not group writes (D1)', async () => {
     const { store, transactions, storedIds } = await countedDatabase(undefined);
     await Promise.all(ids(5).map((id) => store.record(record(id))));
-    expect(transactions).toEqual([1, 1, 1, 1, 1]);
+    expect(transactions).toEqual([[1], [1], [1], [1], [1]]);
     expect(await storedIds()).toEqual(ids(5));
   });
 });
