@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConversationStore, type NewTurn } from '../src/db/conversation-store.ts';
 import type { Database } from '../src/db/database.ts';
-import { migrateLibsqlDatabase, openLibsqlDatabase } from '../src/db/libsql.ts';
+import { openMigratedDatabase } from './helpers/migrated-database.ts';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -13,13 +10,8 @@ afterEach(async () => {
 });
 
 async function openStore(): Promise<{ store: ConversationStore; database: Database }> {
-  const directory = await mkdtemp(join(tmpdir(), 'edge-llm-store-'));
-  const database = await openLibsqlDatabase({ url: `file:${join(directory, 'app.db')}`, busyTimeoutMs: 5000 });
-  await migrateLibsqlDatabase(database, new URL('../drizzle', import.meta.url).pathname);
-  cleanup = async () => {
-    database.close();
-    await rm(directory, { recursive: true, force: true });
-  };
+  const { database, close } = await openMigratedDatabase();
+  cleanup = close;
   return { store: new ConversationStore(database), database };
 }
 

@@ -5,13 +5,9 @@
  * (libsql-client-ts#352: the failed statement stays in progress and fails every later COMMIT).
  */
 import { createClient } from '@libsql/client';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConversationStore } from '../../src/db/conversation-store.ts';
-import { migrateLibsqlDatabase, openLibsqlDatabase } from '../../src/db/libsql.ts';
-import { migrationsFolder } from '../../src/entry/libsql-dependencies.ts';
+import { openMigratedDatabase } from '../helpers/migrated-database.ts';
 import { parseSse } from '../helpers/sse.ts';
 import { startTestApp, type TestApp } from '../helpers/test-app.ts';
 
@@ -39,14 +35,8 @@ async function holdWriteLock(path: string): Promise<{ release(): Promise<void> }
 
 describe('SQLITE_BUSY on a libSQL file', () => {
   it('fails only the write that met the busy lock: every later write commits', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'edge-llm-busy-'));
-    const path = join(directory, 'app.db');
-    const database = await openLibsqlDatabase({ url: `file:${path}`, busyTimeoutMs: 50 });
-    cleanups.push(async () => {
-      database.close();
-      await rm(directory, { recursive: true, force: true });
-    });
-    await migrateLibsqlDatabase(database, migrationsFolder);
+    const { database, path, close } = await openMigratedDatabase(50);
+    cleanups.push(close);
     const store = new ConversationStore(database);
 
     const lock = await holdWriteLock(path);
@@ -83,14 +73,8 @@ describe('SQLITE_BUSY on a libSQL file', () => {
   });
 
   it('fails every call made while the lock is held with SQLITE_BUSY alone, and none after it is freed', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'edge-llm-busy-'));
-    const path = join(directory, 'app.db');
-    const database = await openLibsqlDatabase({ url: `file:${path}`, busyTimeoutMs: 20 });
-    cleanups.push(async () => {
-      database.close();
-      await rm(directory, { recursive: true, force: true });
-    });
-    await migrateLibsqlDatabase(database, migrationsFolder);
+    const { database, path, close } = await openMigratedDatabase(20);
+    cleanups.push(close);
     const store = new ConversationStore(database);
     const create = (id: string) => store.create({ id, ownerId: 'local', title: null, now });
 

@@ -4,14 +4,10 @@
  * database that does not group writes (D1) gets one write per row. Real libSQL file; the database
  * dependency is wrapped to count its write transactions.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Database, RawStatement } from '../../src/db/database.ts';
-import { migrateLibsqlDatabase, openLibsqlDatabase } from '../../src/db/libsql.ts';
 import { recordColumns, UsageStore, type UsageRecord } from '../../src/db/usage-store.ts';
-import { migrationsFolder } from '../../src/entry/libsql-dependencies.ts';
+import { openMigratedDatabase } from '../helpers/migrated-database.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,13 +16,8 @@ afterEach(async () => {
 
 /** A migrated libSQL file, seen through a wrapper that records each write transaction's statement count. */
 async function countedDatabase(groupsConcurrentWrites: boolean | undefined) {
-  const directory = await mkdtemp(join(tmpdir(), 'edge-llm-usage-groups-'));
-  const database = await openLibsqlDatabase({ url: `file:${join(directory, 'app.db')}`, busyTimeoutMs: 1000 });
-  cleanups.push(async () => {
-    database.close();
-    await rm(directory, { recursive: true, force: true });
-  });
-  await migrateLibsqlDatabase(database, migrationsFolder);
+  const { database, close } = await openMigratedDatabase(1000);
+  cleanups.push(close);
   /** Per write transaction: the usage rows of each of its statements. */
   const transactions: number[][] = [];
   const counted: Database = {

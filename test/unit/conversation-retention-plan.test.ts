@@ -3,14 +3,11 @@
  * the store runs (the statement itself, from conversation-retention.ts) on a migrated libSQL file, and
  * what it deletes at scale.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient, type Client, type InArgs } from '@libsql/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pruneBeyondLimit } from '../../src/db/conversation-retention.ts';
 import type { Database } from '../../src/db/database.ts';
-import { migrateLibsqlDatabase, openLibsqlDatabase } from '../../src/db/libsql.ts';
+import { openMigratedDatabase } from '../helpers/migrated-database.ts';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -22,15 +19,11 @@ afterEach(async () => {
 let client: Client;
 
 async function openDatabase(): Promise<Database> {
-  const directory = await mkdtemp(join(tmpdir(), 'edge-llm-retention-'));
-  const url = `file:${join(directory, 'app.db')}`;
-  const database = await openLibsqlDatabase({ url, busyTimeoutMs: 5000 });
-  await migrateLibsqlDatabase(database, new URL('../../drizzle', import.meta.url).pathname);
-  client = createClient({ url });
+  const { database, path, close } = await openMigratedDatabase();
+  client = createClient({ url: `file:${path}` });
   cleanup = async () => {
     client.close();
-    database.close();
-    await rm(directory, { recursive: true, force: true });
+    await close();
   };
   return database;
 }
