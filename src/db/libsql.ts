@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Database, DrizzleDatabase, RawRow } from './database.ts';
+import { cacheLibsqlStatements, forgetCachedStatements } from './libsql-statement-cache.ts';
 import { schema } from './schema.ts';
 
 const noop = () => undefined;
@@ -19,7 +20,10 @@ export interface LibsqlOptions {
  * Node-flavoured code: the rest sees the runtime-neutral `Database`.
  */
 export async function openLibsqlDatabase(options: LibsqlOptions): Promise<Database> {
-  if (options.url.startsWith('file:')) await ensureParentDirectory(options.url);
+  if (options.url.startsWith('file:')) {
+    await ensureParentDirectory(options.url);
+    cacheLibsqlStatements();
+  }
   const client = createClient({
     url: options.url,
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
@@ -114,6 +118,7 @@ function replaceConnectionAfterBusy(client: Client, configure: (execute: Client[
 
 export async function migrateLibsqlDatabase(database: Database, migrationsFolder: string): Promise<void> {
   await migrate(database.drizzle as never, { migrationsFolder });
+  forgetCachedStatements();
 }
 
 async function ensureParentDirectory(url: string): Promise<void> {
