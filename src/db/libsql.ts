@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Database, DrizzleDatabase, RawRow } from './database.ts';
 import { cacheLibsqlStatements, forgetCachedStatements } from './libsql-statement-cache.ts';
+import { groupWritesPerTurn } from './libsql-write-groups.ts';
 import { schema } from './schema.ts';
 
 const noop = () => undefined;
@@ -46,6 +47,8 @@ export async function openLibsqlDatabase(options: LibsqlOptions): Promise<Databa
   // WAL lets readers run beside the single writer.
   if (file) await client.execute('PRAGMA journal_mode = WAL');
   if (file && !options.url.includes(':memory:')) replaceConnectionAfterBusy(client, configureConnection);
+  // Outermost: a shared transaction goes through the busy handling above as one batch.
+  if (file) groupWritesPerTurn(client, isBusy);
   const database = drizzle(client, { schema }) as unknown as DrizzleDatabase;
   return {
     drizzle: database,
