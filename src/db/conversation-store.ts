@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { pruneBeyondLimit } from './conversation-retention.ts';
-import type { Database } from './database.ts';
+import type { Database, RawStatement } from './database.ts';
 import { messageColumns, withDecodedContent } from './message-columns.ts';
+import { insertConversation, insertMessage, releaseLock, takeLock } from './turn-statements.ts';
 import {
   conversationCounts,
   conversations,
@@ -210,28 +211,12 @@ export class ConversationStore {
    */
   async beginNewConversationTurn(conversationId: string, title: string, turn: NewTurn): Promise<BeginNewConversationResult> {
     const { userMessage } = turn;
-    const free =
-      userMessage === undefined ? sql`1` : sql`not exists (select 1 from ${messages} where ${messages.id} = ${userMessage.id})`;
-    // The selected values follow the table's column order, which drizzle's insert … select requires.
-    const insertConversation = this.db
-      .insert(conversations)
-      .select(
-        sql`select ${conversationId}, ${turn.ownerId}, ${title}, ${turn.model}, ${turn.generationId}, ${turn.lockExpiresAt},
-          ${turn.now}, ${turn.now} where ${free}`,
-      )
-      .returning({ id: conversations.id });
-    const prune = this.pruneBeyondLimit(turn.ownerId, conversationId, Date.parse(turn.now));
-    if (userMessage === undefined) {
-      const [created] =
-        prune === undefined ? await this.db.batch([insertConversation]) : await this.db.batch([insertConversation, prune]);
-      return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
+    const statements = [insertConversation(conversationId, title, turn, { messageTaken: userMessage?.id })];
+    if (userMessage !== undefined) {
+      statements.push(insertMessage(conversationId, userMessage, { lockedBy: turn.generationId }));
     }
-    const insertMessage = this.insertMessageWhere(conversationId, userMessage, this.lockedBy(conversationId, turn.generationId));
-    const [created] =
-      prune === undefined
-        ? await this.db.batch([insertConversation, insertMessage])
-        : await this.db.batch([insertConversation, insertMessage, prune]);
-    return created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
+    const [created] = await this.database.rawBatch(this.withPrune(statements, turn.ownerId, conversationId, turn.now));
+    return created !== undefined && created.length > 0 ? { outcome: 'started' } : { outcome: 'taken' };
   }
 
   /**
@@ -244,35 +229,20 @@ export class ConversationStore {
     title: string,
     turn: NewTurn & { userMessage: NewMessage },
   ): Promise<{ outcome: 'started' } | { outcome: 'exists' }> {
-    const insertConversation = this.db
-      .insert(conversations)
-      .values({
-        id: conversationId,
-        ownerId: turn.ownerId,
-        title,
-        model: turn.model,
-        activeGenerationId: turn.generationId,
-        activeGenerationExpiresAt: turn.lockExpiresAt,
-        createdAt: turn.now,
-        updatedAt: turn.now,
-      })
-      .onConflictDoNothing({ target: conversations.id })
-      .returning({ id: conversations.id });
-    const insertMessage = this.insertMessageWhere(
-      conversationId,
-      turn.userMessage,
-      this.lockedBy(conversationId, turn.generationId),
-    );
-    const prune = this.pruneBeyondLimit(turn.ownerId, conversationId, Date.parse(turn.now));
-    const [created] =
-      prune === undefined
-        ? await this.db.batch([insertConversation, insertMessage])
-        : await this.db.batch([insertConversation, insertMessage, prune]);
-    return created.length > 0 ? { outcome: 'started' } : { outcome: 'exists' };
+    const statements = [
+      insertConversation(conversationId, title, turn, 'conversationExists'),
+      insertMessage(conversationId, turn.userMessage, { lockedBy: turn.generationId }),
+    ];
+    const [created] = await this.database.rawBatch(this.withPrune(statements, turn.ownerId, conversationId, turn.now));
+    return created !== undefined && created.length > 0 ? { outcome: 'started' } : { outcome: 'exists' };
   }
 
-  private lockedBy(conversationId: string, generationId: string) {
-    return sql`exists (select 1 from ${conversations} where ${conversations.id} = ${conversationId} and ${conversations.activeGenerationId} = ${generationId})`;
+  /** `statements`, then the deletion of conversations beyond HISTORY_MAX_CONVERSATIONS when it is set. */
+  private withPrune(statements: RawStatement[], ownerId: string, keptId: string, now: string): RawStatement[] {
+    const prune = this.pruneBeyondLimit(ownerId, keptId, Date.parse(now));
+    if (prune === undefined) return statements;
+    const { sql: text, params } = prune.toSQL();
+    return [...statements, { sql: text, args: params as RawStatement['args'] }];
   }
 
   /**
@@ -281,36 +251,13 @@ export class ConversationStore {
    * user message it only takes the lock (a turn generated again, a /v1 exchange ending in tool results).
    */
   async beginTurn(conversationId: string, title: string, turn: NewTurn): Promise<BeginTurnResult> {
-    const nowMs = Date.parse(turn.now);
-    const takeLock = this.db
-      .update(conversations)
-      .set({
-        title: sql`coalesce(${conversations.title}, ${title})`,
-        activeGenerationId: turn.generationId,
-        activeGenerationExpiresAt: turn.lockExpiresAt,
-        model: turn.model,
-        updatedAt: turn.now,
-      })
-      .where(
-        and(
-          eq(conversations.id, conversationId),
-          eq(conversations.ownerId, turn.ownerId),
-          sql`(${conversations.activeGenerationId} is null or ${conversations.activeGenerationExpiresAt} < ${nowMs})`,
-          // A user message id that is taken (a retry racing into another conversation) takes no lock.
-          turn.userMessage === undefined
-            ? undefined
-            : sql`not exists (select 1 from ${messages} where ${messages.id} = ${turn.userMessage.id})`,
-        ),
-      )
-      .returning({ id: conversations.id });
-    const [locked] =
-      turn.userMessage === undefined
-        ? await this.db.batch([takeLock])
-        : await this.db.batch([
-            takeLock,
-            this.insertMessageWhere(conversationId, turn.userMessage, this.lockedBy(conversationId, turn.generationId)),
-          ]);
-    return locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
+    const { userMessage } = turn;
+    const statements = [takeLock(conversationId, title, turn, userMessage?.id)];
+    if (userMessage !== undefined) {
+      statements.push(insertMessage(conversationId, userMessage, { lockedBy: turn.generationId }));
+    }
+    const [locked] = await this.database.rawBatch(statements);
+    return locked !== undefined && locked.length > 0 ? { outcome: 'started' } : { outcome: 'conflict' };
   }
 
   /**
@@ -327,57 +274,9 @@ export class ConversationStore {
     now: string,
     options: { replace?: boolean } = {},
   ): Promise<void> {
-    const insert = this.insertMessageWhere(
-      conversationId,
-      assistantMessage,
-      ownedBy(ownerId, conversationId),
-      options.replace === true,
-    );
-    await this.db.batch([
-      insert,
-      this.db
-        .update(conversations)
-        .set({ activeGenerationId: null, activeGenerationExpiresAt: null, updatedAt: now })
-        .where(
-          and(
-            eq(conversations.id, conversationId),
-            eq(conversations.ownerId, ownerId),
-            eq(conversations.activeGenerationId, generationId),
-          ),
-        ),
+    await this.database.rawBatch([
+      insertMessage(conversationId, assistantMessage, { ownedBy: ownerId }, options.replace === true),
+      releaseLock(ownerId, conversationId, generationId, now),
     ]);
-  }
-
-  private insertMessageWhere(conversationId: string, message: NewMessage, condition: ReturnType<typeof sql>, replace = false) {
-    const nextSequence = sql`(select coalesce(max(${messages.sequence}), 0) + 1 from ${messages} where ${messages.conversationId} = ${conversationId})`;
-    // An insert builder, not `db.run(sql)`: drizzle's D1 batch cannot bind parameters of raw statements.
-    // The selected values follow the table's column order, which drizzle's insert … select requires.
-    const insert = this.db.insert(messages).select(
-      sql`select ${message.id}, ${conversationId}, ${nextSequence}, ${message.role}, ${message.content}, ${message.status},
-          ${message.model ?? null}, ${message.finishReason ?? null}, ${message.inputTokens ?? null}, ${message.outputTokens ?? null},
-          ${message.errorCode ?? null}, ${message.latencyMs ?? null}, ${message.timeToFirstTokenMs ?? null},
-          ${message.createdAt}, ${message.completedAt ?? null}, ${message.costUsd ?? null}, ${message.images ?? null},
-          ${message.replyTo ?? null}
-        where ${condition}`,
-    );
-    if (!replace) return insert.onConflictDoNothing({ target: messages.id });
-    const replaced = (column: string) => sql.raw(`excluded.${column}`);
-    return insert.onConflictDoUpdate({
-      target: messages.id,
-      set: {
-        content: replaced('content'),
-        status: replaced('status'),
-        model: replaced('model'),
-        finishReason: replaced('finish_reason'),
-        inputTokens: replaced('input_tokens'),
-        outputTokens: replaced('output_tokens'),
-        errorCode: replaced('error_code'),
-        latencyMs: replaced('latency_ms'),
-        timeToFirstTokenMs: replaced('time_to_first_token_ms'),
-        createdAt: replaced('created_at'),
-        completedAt: replaced('completed_at'),
-        costUsd: replaced('cost_usd'),
-      },
-    });
   }
 }
