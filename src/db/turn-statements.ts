@@ -62,7 +62,8 @@ export function insertMessage(
   condition: MessageCondition,
   replace = false,
 ): RawStatement {
-  const [kind, value] = 'lockedBy' in condition ? (['lockedBy', condition.lockedBy] as const) : (['ownedBy', condition.ownedBy] as const);
+  const [kind, value] =
+    'lockedBy' in condition ? (['lockedBy', condition.lockedBy] as const) : (['ownedBy', condition.ownedBy] as const);
   const args: Value[] = [
     message.id,
     conversationId,
@@ -107,7 +108,16 @@ export function insertConversation(
   turn: NewTurn,
   unless: { messageTaken: string | undefined } | 'conversationExists',
 ): RawStatement {
-  const values: Value[] = [conversationId, turn.ownerId, title, turn.model, turn.generationId, turn.lockExpiresAt, turn.now, turn.now];
+  const values: Value[] = [
+    conversationId,
+    turn.ownerId,
+    title,
+    turn.model,
+    turn.generationId,
+    turn.lockExpiresAt,
+    turn.now,
+    turn.now,
+  ];
   if (unless === 'conversationExists') return { sql: insertConversationSql.unlessExists, args: values };
   const { messageTaken } = unless;
   return messageTaken === undefined

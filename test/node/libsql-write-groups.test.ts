@@ -25,7 +25,10 @@ async function notesDatabase(busyTimeoutMs?: number): Promise<Database> {
   return opened.database;
 }
 
-const insert = (id: number, body: string) => ({ sql: 'insert into notes (id, body) values (?, ?) returning id', args: [id, body] });
+const insert = (id: number, body: string) => ({
+  sql: 'insert into notes (id, body) values (?, ?) returning id',
+  args: [id, body],
+});
 const bodies = async (database: Database) =>
   (await database.rawBatch([{ sql: 'select id, body from notes order by id', args: [] }]))[0];
 
