@@ -130,14 +130,24 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
     }
     if (gapTimer === undefined) startGapLimit();
   };
-  /** Awaits the client (back-pressure) without that wait counting as upstream silence. */
-  const deliver = async (work: void | Promise<void>) => {
+  /**
+   * Awaits the client (back-pressure) without that wait counting as upstream silence. A hook that did
+   * not have to wait returns nothing, and then neither does this: no promise, no microtask per token.
+   */
+  const deliver = (work: void | Promise<void>): void | Promise<void> => {
+    if (work === undefined) {
+      lastActivityAt = performance.now();
+      return;
+    }
     waitingForClient = true;
-    await work;
-    waitingForClient = false;
-    lastActivityAt = performance.now();
+    return work.then(() => {
+      waitingForClient = false;
+      lastActivityAt = performance.now();
+    });
   };
-  const toolCalls = new ToolCallCollector((event) => deliver(hooks.onToolCall?.(event)));
+  const toolCalls = new ToolCallCollector(async (event) => {
+    await deliver(hooks.onToolCall?.(event));
+  });
   let finishReason: string | null = null;
   let inputTokens: number | null = null;
   let outputTokens: number | null = null;
@@ -174,7 +184,8 @@ export async function runAttempt(request: AttemptRequest, hooks: AttemptHooks): 
         if (part.delta === '') continue;
         markOutput();
         texts.push(part.delta);
-        await deliver(hooks.onText(part.delta));
+        const delivered = deliver(hooks.onText(part.delta));
+        if (delivered !== undefined) await delivered;
       } else if (part.type === 'tool-input-start' || part.type === 'tool-input-delta' || part.type === 'tool-call') {
         markOutput();
         await toolCalls.add(part);

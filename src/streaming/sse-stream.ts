@@ -14,8 +14,12 @@ export interface SseStream {
   readonly closed: boolean;
   /** Sends one `data:` event carrying JSON; resolves when the client is ready for more (back-pressure). */
   send(data: unknown): Promise<void>;
-  /** Sends one `data:` event carrying this text as is: JSON already serialized, or OpenAI's `[DONE]`. */
-  sendText(text: string): Promise<void>;
+  /**
+   * Sends one `data:` event carrying this text as is: JSON already serialized, or OpenAI's `[DONE]`.
+   * Returns a promise only when the client is behind (back-pressure), to resolve when it is ready for
+   * more; otherwise nothing, so the per-token path makes no promise and waits no microtask.
+   */
+  sendText(text: string): void | Promise<void>;
   close(): void;
 }
 
@@ -126,11 +130,11 @@ export function createSseStream(options: SseStreamOptions): SseStream {
   );
   scheduleKeepAlive(options.keepAliveMs);
 
-  const sendText = async (text: string) => {
+  const sendText = (text: string): void | Promise<void> => {
     if (closed) return;
     enqueue(`data: ${text}\n\n`);
     if ((controller.desiredSize ?? 1) - batch.length <= 0) {
-      await new Promise<void>((resolve) => {
+      return new Promise<void>((resolve) => {
         resumeWriter = resolve;
       });
     }
@@ -141,7 +145,9 @@ export function createSseStream(options: SseStreamOptions): SseStream {
     get closed() {
       return closed;
     },
-    send: (data) => sendText(JSON.stringify(data)),
+    send: async (data) => {
+      await sendText(JSON.stringify(data));
+    },
     sendText,
     close() {
       if (closed) return;
