@@ -75,6 +75,43 @@ describe('createSseStream', () => {
     expect(text).toBe(expected);
   });
 
+  it('returns nothing from sendText while there is room, and a promise only when the client is behind', async () => {
+    const sse = createSseStream({ keepAliveMs: 60_000 });
+    const text = JSON.stringify({ payload: 'x'.repeat(100) });
+    const eventBytes = `data: ${text}\n\n`.length;
+    let sent = 0;
+    let promised = 0;
+    // The generation loop's way: await only what sendText returns.
+    const producer = (async () => {
+      while (sent < 5_000 && !sse.closed) {
+        const waiting = sse.sendText(text);
+        sent += 1;
+        if (waiting !== undefined) {
+          promised += 1;
+          await waiting;
+        }
+        if (sent % 10 === 0) await nextTurn();
+      }
+    })();
+    for (let turn = 0; turn < 50; turn += 1) await nextTurn();
+    const heldWhileUnread = sent;
+    expect(promised).toBeGreaterThan(0);
+    expect(heldWhileUnread * eventBytes).toBeGreaterThan(16 * 1024 - 2 * eventBytes);
+    expect(heldWhileUnread * eventBytes).toBeLessThan(2 * 16 * 1024 + eventBytes);
+    const reader = sse.readable.getReader();
+    const expected = `data: ${text}\n\n`.repeat(5_000);
+    let received = '';
+    while (received.length < expected.length) {
+      const { value } = await reader.read();
+      received += decoder.decode(value);
+    }
+    await producer;
+    sse.close();
+    expect(received).toBe(expected);
+    // A promise once per ~16 KB the client falls behind, not one per event.
+    expect(promised).toBeLessThan(sent / 10);
+  });
+
   it('drops held events and calls onCancel when the client goes away', async () => {
     let cancelled = 0;
     const sse = createSseStream({
