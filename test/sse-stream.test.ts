@@ -7,6 +7,16 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 const event = (index: number) => `data: {"n":${String(index)}}\n\n`;
 
+/** Reads the stream until at least `length` characters have arrived. */
+async function readAtLeast(reader: ReadableStreamDefaultReader<Uint8Array>, length: number): Promise<string> {
+  let text = '';
+  while (text.length < length) {
+    const { value } = await reader.read();
+    text += decoder.decode(value);
+  }
+  return text;
+}
+
 describe('createSseStream', () => {
   it("writes a turn's first event at once and the rest of the turn's as one chunk, in order", async () => {
     const sse = createSseStream({ keepAliveMs: 60_000 });
@@ -63,11 +73,7 @@ describe('createSseStream', () => {
     // Reading lets the sender go on, and every event arrives once, in order.
     const reader = sse.readable.getReader();
     const expected = `data: ${JSON.stringify({ payload })}\n\n`.repeat(5_000);
-    let text = '';
-    while (text.length < expected.length) {
-      const { value } = await reader.read();
-      text += decoder.decode(value);
-    }
+    const text = await readAtLeast(reader, expected.length);
     await producer;
     sse.close();
     expect((await reader.read()).done).toBe(true);
@@ -100,11 +106,7 @@ describe('createSseStream', () => {
     expect(heldWhileUnread * eventBytes).toBeLessThan(2 * 16 * 1024 + eventBytes);
     const reader = sse.readable.getReader();
     const expected = `data: ${text}\n\n`.repeat(5_000);
-    let received = '';
-    while (received.length < expected.length) {
-      const { value } = await reader.read();
-      received += decoder.decode(value);
-    }
+    const received = await readAtLeast(reader, expected.length);
     await producer;
     sse.close();
     expect(received).toBe(expected);

@@ -44,16 +44,18 @@ const conditionSql = {
   ownedBy: 'exists (select 1 from "conversations" where "conversations"."id" = ? and "conversations"."owner_id" = ?)',
 };
 
-const insertMessageSql = new Map<string, string>();
-function insertMessageText(condition: keyof typeof conditionSql, conflict: keyof typeof onConflict): string {
-  const key = `${condition}/${conflict}`;
-  let text = insertMessageSql.get(key);
-  if (text === undefined) {
-    text = `insert into "messages" (${messageColumns}) select ${messageValues} where ${conditionSql[condition]} ${onConflict[conflict]}`;
-    insertMessageSql.set(key, text);
-  }
-  return text;
-}
+const insertMessageWhere = (condition: string, conflict: string) =>
+  `insert into "messages" (${messageColumns}) select ${messageValues} where ${condition} ${conflict}`;
+const insertMessageSql = {
+  lockedBy: {
+    keep: insertMessageWhere(conditionSql.lockedBy, onConflict.keep),
+    replace: insertMessageWhere(conditionSql.lockedBy, onConflict.replace),
+  },
+  ownedBy: {
+    keep: insertMessageWhere(conditionSql.ownedBy, onConflict.keep),
+    replace: insertMessageWhere(conditionSql.ownedBy, onConflict.replace),
+  },
+};
 
 /** Inserts a message as the conversation's next one, only when `condition` holds; an id stored already is kept or, with `replace`, replaced. */
 export function insertMessage(
@@ -86,7 +88,7 @@ export function insertMessage(
     conversationId,
     value,
   ];
-  return { sql: insertMessageText(kind, replace ? 'replace' : 'keep'), args };
+  return { sql: insertMessageSql[kind][replace ? 'replace' : 'keep'], args };
 }
 
 const conversationColumns =
