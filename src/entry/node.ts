@@ -3,6 +3,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createApp } from '../app.ts';
 import { buildLibsqlDependencies } from './libsql-dependencies.ts';
 import { nodeClientAddress } from './node-client-address.ts';
+import { installStandardTextDecoderStream } from './node-text-decoder-stream.ts';
 import { createNodeFetch } from './node-fetch.ts';
 import { createNodeImageFetch } from './node-image-fetch.ts';
 import { GenerationDrain } from '../runtime/generation-drain.ts';
@@ -13,6 +14,7 @@ import { warnIfWebAppMissing, webAppFolder } from './web-app-files.ts';
 const keepAliveTimeoutMs = 100_000;
 
 async function main(): Promise<void> {
+  installStandardTextDecoderStream();
   const dependencies = await buildLibsqlDependencies(process.env, { fetch: createNodeFetch() });
   const { config, logger, database } = dependencies;
   warnIfWebAppMissing(logger);
