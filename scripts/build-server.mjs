@@ -9,6 +9,7 @@
  */
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { syncFirstValidationPlugin } from './sync-first-validation-plugin.mjs';
 
 const outdir = new URL('../dist/server/', import.meta.url).pathname;
 await rm(outdir, { recursive: true, force: true });
@@ -30,5 +31,6 @@ await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
+  plugins: [syncFirstValidationPlugin],
   logLevel: 'warning',
 });
