@@ -7,8 +7,9 @@
  * its objects (`$ZodObjectJIT` takes it only when `ctx.async === false`) and wraps each step in
  * promises: 1.6 µs against 0.5 µs for an OpenAI chunk alone, about a fifth of `/v1` → OpenAI's CPU
  * per token. A synchronous parse gives the same result; a schema with an async check or transform
- * makes `safeParse` throw `$ZodAsyncError` before it decides anything, and is then parsed
- * asynchronously as before (zod's own Standard Schema `validate` does the same).
+ * makes `safeParse` throw `$ZodAsyncError` when it reaches that step, and is then parsed again
+ * asynchronously, as before (zod's own Standard Schema `validate` does the same). The checks ahead of
+ * that step then run twice, which is harmless for the providers' chunk schemas: none has side effects.
  */
 import { safeParse, safeParseAsync, type ZodSafeParseResult } from 'zod/v4';
 import { $ZodAsyncError, type $ZodType } from 'zod/v4/core';
