@@ -1,13 +1,20 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, defineProject } from 'vitest/config';
+import { workerStreamsVitePlugin } from './scripts/worker-streams-plugin.mjs';
 
 const timeouts = { testTimeout: 15_000, hookTimeout: 15_000 };
 
-/** The Worker inside workerd (Miniflare), with a local D1 that gets the same migrations as production. */
+/**
+ * The Worker inside workerd (Miniflare), with a local D1 that gets the same migrations as production.
+ * The tests run the sources (wrangler.toml's `main` is their bundle) with the Worker build's one
+ * plugin: the AI SDK providers on JavaScript web streams (scripts/worker-streams-plugin.mjs).
+ */
 const workers = defineProject({
   plugins: [
+    workerStreamsVitePlugin,
     cloudflareTest(async ({ inject }) => ({
+      main: './src/entry/worker.ts',
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
         bindings: {

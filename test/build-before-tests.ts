@@ -2,7 +2,8 @@
  * Runs before the Node tests: rebuilds the web app (web/dist) when a source of it is newer than the
  * build, so the browser tests never test an old app, and the server bundle (dist/server, what
  * `npm run serve` runs) when a source under src/ is newer than it, for the tests that start the server as
- * `npm start` does (`npm ci` and `npm start` build both too).
+ * `npm start` does (`npm ci` and `npm start` build both too), and the Worker bundle (dist/worker, what
+ * wrangler.toml runs), for the tests that start the Worker as `wrangler dev` does.
  */
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
@@ -32,8 +33,13 @@ async function buildServer(): Promise<void> {
   await promisify(execFile)(process.execPath, [join(root, 'scripts/build-server.mjs')], { cwd: root });
 }
 
+/** Under a second; always built, since it depends on the provider packages as much as on src/. */
+async function buildWorker(): Promise<void> {
+  await promisify(execFile)(process.execPath, [join(root, 'scripts/build-worker.mjs')], { cwd: root });
+}
+
 export default async function setup(): Promise<void> {
-  await buildServer();
+  await Promise.all([buildServer(), buildWorker()]);
   const built = await stat(join(web, 'dist/index.html')).then(
     (info) => info.mtimeMs,
     () => 0,

@@ -9,8 +9,11 @@
  *
  * Decoding is the built-in TextDecoder's, so labels, `fatal`, `ignoreBOM` and split multi-byte
  * characters behave as in the built-in stream (test/unit/node-text-decoder-stream.test.ts compares
- * the two). Installed by the Node entry only: Bun, Deno and workerd have their own.
+ * the two). Installed by the Node entry only: Bun and Deno have their own, and the Worker build gives
+ * the providers the one of src/streaming/javascript-web-streams.ts.
  */
+import { textDecoderTransformer } from '../streaming/text-decoder-transformer.ts';
+
 export class StandardTextDecoderStream extends TransformStream<AllowSharedBufferSource, string> {
   readonly encoding: string;
   readonly fatal: boolean;
@@ -18,16 +21,7 @@ export class StandardTextDecoderStream extends TransformStream<AllowSharedBuffer
 
   constructor(label?: string, options?: TextDecoderOptions) {
     const decoder = new TextDecoder(label, options);
-    super({
-      transform(chunk, controller) {
-        const text = decoder.decode(chunk, { stream: true });
-        if (text !== '') controller.enqueue(text);
-      },
-      flush(controller) {
-        const text = decoder.decode();
-        if (text !== '') controller.enqueue(text);
-      },
-    });
+    super(textDecoderTransformer(decoder));
     this.encoding = decoder.encoding;
     this.fatal = decoder.fatal;
     this.ignoreBOM = decoder.ignoreBOM;

@@ -70,6 +70,18 @@ function asksForStream(init: RequestInit | undefined): boolean {
 const notAModelResponse = (what: string) =>
   new UpstreamStreamError(`The model server answered with ${what} instead of a model response`, 'not-a-model-response');
 
+/**
+ * The response a provider reads: the upstream's status and headers, with the guarded body. The body is
+ * set on the response, not given to its constructor: in the Worker build it is a JavaScript stream
+ * (src/streaming/javascript-web-streams.ts), which workerd's Response does not take. The providers
+ * read a streamed answer through `body` only (its status and headers besides).
+ */
+function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
+  const guarded = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(guarded, 'body', { value: body, enumerable: true });
+  return guarded;
+}
+
 export function createUpstreamTransport(format: StreamFormat, baseFetch: typeof fetch = globalThis.fetch): UpstreamTransport {
   let answeredBefore = false;
 
@@ -114,7 +126,7 @@ export function createUpstreamTransport(format: StreamFormat, baseFetch: typeof 
           observer.onStreamFailure(error);
         },
       });
-      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      return withBody(response, body);
     };
 
   const calls = new Map<string, CallObserver>();

@@ -8,10 +8,16 @@
  *   POST /fakes/close    { url }
  *   GET  /unused-url     { url } of a local port where nothing listens
  *   POST /jwks           → { url } of a new fake JWKS endpoint (fake-jwks.ts)
+ *   POST /cloud-fakes    { kind: 'openai' | 'anthropic', options } → { url } of a new fake cloud upstream
+ *                        (fake-openai.ts, fake-anthropic.ts; also the fake of OpenAI-compatible servers)
+ *   POST /cloud-fakes/state  { url } → { hits, aborted } of that fake
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { startFakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic.ts';
 import { startFakeJwks, type FakeJwksServer } from './fake-jwks.ts';
+import { startFakeOpenAI, type FakeOpenAIOptions } from './fake-openai.ts';
 import { startFakeOllama, unusedLocalUrl, type FakeOllama } from './fake-ollama.ts';
+import type { FakeUpstream } from './fake-upstream-server.ts';
 import { listenOnLoopback } from './listen-local.ts';
 
 export interface FakeOllamaLauncher {
@@ -34,6 +40,7 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
 export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
   const fakes = new Map<string, FakeOllama>();
   const jwksServers: FakeJwksServer[] = [];
+  const cloudFakes = new Map<string, FakeUpstream>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const route = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
@@ -51,6 +58,15 @@ export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
       const jwks = await startFakeJwks();
       jwksServers.push(jwks);
       reply(res, 201, { url: jwks.url });
+    } else if (route === 'POST /cloud-fakes') {
+      const { kind, options = {} } = body as { kind: 'openai' | 'anthropic'; options?: FakeOpenAIOptions & FakeAnthropicOptions };
+      const fake = kind === 'anthropic' ? await startFakeAnthropic(options) : await startFakeOpenAI(options);
+      cloudFakes.set(fake.url, fake);
+      reply(res, 201, { url: fake.url });
+    } else if (route === 'POST /cloud-fakes/state') {
+      const fake = cloudFakes.get((body as { url?: string } | undefined)?.url ?? '');
+      if (fake === undefined) reply(res, 404, { error: 'no such fake' });
+      else reply(res, 200, { hits: fake.hits(), aborted: fake.abortedRequests() });
     } else if (route === 'GET /unused-url') {
       reply(res, 200, { url: await unusedLocalUrl() });
     } else {
@@ -69,6 +85,8 @@ export async function startFakeOllamaLauncher(): Promise<FakeOllamaLauncher> {
     async close() {
       await Promise.all([...fakes.values()].map((fake) => fake.close()));
       await Promise.all(jwksServers.map((jwks) => jwks.close()));
+      await Promise.all([...cloudFakes.values()].map((fake) => fake.close()));
+      cloudFakes.clear();
       fakes.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

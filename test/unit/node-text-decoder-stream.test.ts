@@ -1,9 +1,11 @@
 /**
- * The Node entry's standard TextDecoderStream against Node's built-in one: the same text, the same
- * errors, for the inputs the providers' event streams can bring (split characters, BOMs, bad bytes).
+ * The Node entry's standard TextDecoderStream, and the one of the JavaScript web streams the Worker's
+ * providers use, against Node's built-in one: the same text, the same errors, for the inputs the
+ * providers' event streams can bring (split characters, BOMs, bad bytes).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { installStandardTextDecoderStream, StandardTextDecoderStream } from '../../src/entry/node-text-decoder-stream.ts';
+import * as javaScriptStreams from '../../src/streaming/javascript-web-streams.ts';
 
 const builtIn = globalThis.TextDecoderStream;
 afterEach(() => {
@@ -12,7 +14,10 @@ afterEach(() => {
 
 type Decoder = new (label?: string, options?: TextDecoderOptions) => ReadableWritablePair<string, BufferSource>;
 
-/** Decodes `chunks` through a stream of `Decoder`: the pieces it read, or the error it failed with. */
+/**
+ * Decodes `chunks` through a stream of `Decoder`: the pieces it read, or the error it failed with. The
+ * source is of the decoder's own implementation (a stream only pipes into one of its own).
+ */
 async function decode(
   Decoder: Decoder,
   chunks: Uint8Array<ArrayBuffer>[],
@@ -20,13 +25,17 @@ async function decode(
   options?: TextDecoderOptions,
 ): Promise<{ pieces: string[] } | { error: string }> {
   const queue = [...chunks];
-  const source = new ReadableStream<BufferSource>({
+  const underlyingSource: UnderlyingDefaultSource<BufferSource> = {
     pull(controller) {
       const chunk = queue.shift();
       if (chunk === undefined) controller.close();
       else controller.enqueue(chunk);
     },
-  });
+  };
+  const source =
+    (Decoder as unknown) === javaScriptStreams.TextDecoderStream
+      ? (new javaScriptStreams.ReadableStream<BufferSource>(underlyingSource) as unknown as ReadableStream<BufferSource>)
+      : new ReadableStream<BufferSource>(underlyingSource);
   const reader = source.pipeThrough(new Decoder(label, options)).getReader();
   const pieces: string[] = [];
   try {
@@ -87,5 +96,25 @@ describe('StandardTextDecoderStream', () => {
     expect(await decode(globalThis.TextDecoderStream, oneByteAtATime('naïve'))).toEqual({
       pieces: ['n', 'a', 'ï', 'v', 'e'],
     });
+  });
+});
+
+describe("the JavaScript web streams' TextDecoderStream (the Worker's providers)", () => {
+  const JavaScriptTextDecoderStream = javaScriptStreams.TextDecoderStream as unknown as Decoder;
+  for (const { name, chunks, label, options } of cases) {
+    it(`decodes ${name} as Node's TextDecoderStream does`, async () => {
+      expect(await decode(JavaScriptTextDecoderStream, chunks, label, options)).toEqual(
+        await decode(builtIn, chunks, label, options),
+      );
+    });
+  }
+
+  it('fails a chunk that is not bytes, names its encoding and options, and rejects an unknown label', async () => {
+    expect(await decode(JavaScriptTextDecoderStream, ['text' as unknown as Uint8Array<ArrayBuffer>])).toEqual({
+      error: 'TypeError',
+    });
+    const stream = new javaScriptStreams.TextDecoderStream('UTF-16LE', { fatal: true, ignoreBOM: true });
+    expect([stream.encoding, stream.fatal, stream.ignoreBOM]).toEqual(['utf-16le', true, true]);
+    expect(() => new javaScriptStreams.TextDecoderStream('no-such-encoding')).toThrow(RangeError);
   });
 });
