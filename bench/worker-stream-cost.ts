@@ -1,8 +1,8 @@
 /**
  * The Worker's CPU per streamed answer on workerd (issue goal: at most 5 ms of CPU per request for a
  * 2,000-token answer, half the Workers free plan's 10 ms limit). One `wrangler dev` (local workerd,
- * local D1) in front of two fake upstreams, one answering 2,000 tokens (the `ollama` and `openai`
- * providers) and one answering 32 (a second Ollama provider, `short`), so the cost per token is the
+ * local D1; it runs the Worker build of wrangler.toml) in front of two fake upstreams, one answering
+ * 2,000 tokens (the `ollama`, `openai` and `anthropic` providers) and one answering 32 (a second Ollama provider, `short`), so the cost per token is the
  * difference. Each target is requested at concurrency 1 (wrangler dev is not built for more), warmed
  * up first, then measured in interleaved rounds bounded by a request count and a time; every answer is
  * read to its end and counts as an error unless it carries its last token. CPU is the workerd
@@ -57,6 +57,12 @@ function targets(): Target[] {
     streamed(generate, '/api/generate', { prompt: 'Hi', stream: true }, longTokens),
     streamed(chatCompletions, '/v1/chat/completions', chatBody('llama3.2'), longTokens),
     streamed('POST /v1/chat/completions SSE, OpenAI', '/v1/chat/completions', chatBody('openai/gpt-4o-mini'), longTokens),
+    streamed(
+      'POST /v1/chat/completions SSE, Anthropic',
+      '/v1/chat/completions',
+      chatBody('anthropic/claude-haiku-4-5'),
+      longTokens,
+    ),
     streamed(chatStream, '/api/chat/stream', { message: 'Hi' }, longTokens),
     streamed(generate, '/api/generate', { prompt: 'Hi', model: 'short/llama3.2', stream: true }, shortTokens),
     streamed(chatCompletions, '/v1/chat/completions', chatBody('short/llama3.2'), shortTokens),
@@ -212,6 +218,9 @@ export async function runWorkerStreamCost(): Promise<string> {
       OPENAI_BASE_URL: `${long.url}/v1`,
       OPENAI_API_KEY: 'bench-key',
       OPENAI_MODELS: 'gpt-4o-mini',
+      ANTHROPIC_BASE_URL: `${long.url}/v1`,
+      ANTHROPIC_API_KEY: 'bench-key',
+      ANTHROPIC_MODELS: 'claude-haiku-4-5',
     });
     try {
       const { workerdCount, proxyFound } = await measure(worker, port, rows);
@@ -234,7 +243,7 @@ function section(rows: Row[], workerdCount: number, proxyFound: boolean): string
   const lines = [
     '## Worker CPU per streamed answer (workerd)',
     '',
-    `\`wrangler dev\` (local workerd, local D1), AUTH_REQUIRED=false, LOG_LEVEL=warn; fake upstreams answering ${String(longTokens)} and ${String(shortTokens)} tokens (Ollama NDJSON, OpenAI SSE), each answer sent at once. Concurrency 1; ${String(warmUpRequests)} warm-up requests per target, then ${String(rounds)} interleaved rounds per target of at most ${String(streamRequestsPerRound)} streamed requests (${String(healthRequestsPerRound)} for the baseline) or ${String(roundSeconds)} s. Every answer is read to its end; one without its last token (\`${lastToken(longTokens).trim()}\`) is an error. CPU per request: the CPU (user + system, from /proc) of the ${String(workerdCount)} workerd processes wrangler runs, over the rounds, divided by the completed requests. Goal: ≤ 5 ms per ${String(longTokens)}-token answer (the Workers free plan allows 10 ms).`,
+    `\`wrangler dev\` (local workerd, local D1), AUTH_REQUIRED=false, LOG_LEVEL=warn; fake upstreams answering ${String(longTokens)} and ${String(shortTokens)} tokens (Ollama NDJSON, OpenAI and Anthropic SSE), each answer sent at once; the Worker as wrangler.toml builds it (scripts/build-worker.mjs). Concurrency 1; ${String(warmUpRequests)} warm-up requests per target, then ${String(rounds)} interleaved rounds per target of at most ${String(streamRequestsPerRound)} streamed requests (${String(healthRequestsPerRound)} for the baseline) or ${String(roundSeconds)} s. Every answer is read to its end; one without its last token (\`${lastToken(longTokens).trim()}\`) is an error. CPU per request: the CPU (user + system, from /proc) of the ${String(workerdCount)} workerd processes wrangler runs, over the rounds, divided by the completed requests. Goal: ≤ 5 ms per ${String(longTokens)}-token answer (the Workers free plan allows 10 ms).`,
     '',
     '| request | tokens | requests | errors | CPU per request (workerd) | of which the proxy workerd | of which V8 helper threads | − baseline | wall per request | wrangler Node (not counted) |',
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -81,6 +81,22 @@ describe('worker-streams plugin', () => {
     expect(String(withPlugin)).toMatch(/did not get the JavaScript streams/);
   });
 
+  it('gives the polyfill no queueMicrotask, so its tee and async iteration take its own promise path', async () => {
+    const entry = join(root, 'src/streaming/javascript-web-streams.ts');
+    const plain = await build({ ...options, entryPoints: [entry], plugins: [] });
+    expect(plain.outputFiles[0]?.text).toContain('queueMicrotask');
+    const withPlugin = await build({ ...options, entryPoints: [entry] }).catch((error: unknown) => error);
+    // Alone it misses the providers (so the build fails), but the polyfill was loaded through the plugin.
+    expect(String(withPlugin)).not.toMatch(/web-streams-polyfill did not/);
+    expect(String(withPlugin)).toMatch(/ollama-ai-provider-v2/);
+    // In the Worker bundle the polyfill's module has a queueMicrotask binding of its own, undefined.
+    const worker = await build({ ...options, entryPoints: [join(root, 'src/entry/worker.ts')] });
+    const text = worker.outputFiles[0]?.text ?? '';
+    const polyfillStart = text.indexOf('"node_modules/web-streams-polyfill/dist/ponyfill.mjs"()');
+    expect(polyfillStart).toBeGreaterThan(-1);
+    expect(text.slice(polyfillStart, polyfillStart + 200)).toMatch(/^[^{]*\{\s*queueMicrotask = void 0;/);
+  }, 30_000);
+
   it('decides per importer which instance an import is', () => {
     const provider = join(root, 'src/providers/openai-provider.ts');
     expect(importsProviderCopy('@ai-sdk/openai', provider)).toBe(true);
